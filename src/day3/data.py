@@ -1,0 +1,349 @@
+"""Data resolution and validation: the one place a `--data` value becomes a `datasets.Dataset`.
+
+A value is a known name (`sst2`, `imdb`, `stsb`, `dialogsum`), `embedded` (the kit's own
+movie-review sample), `auto`, or a file (csv, tsv, jsonl, parquet). A known name comes from the
+local mirror ($DAY3_DATA_DIR/<name>/<split>.<ext>) first, then the Hub when online. `auto`
+falls back to the embedded sample, so a first run always works offline.
+
+Everything is validated *before* a model is built: a bad row costs the user a second, not the
+minutes it takes to load weights. Errors name the file, the row and the fix.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from day3.env import data_mirror, is_offline
+from day3.errors import UserError
+
+EXTENSIONS = (".tsv", ".csv", ".jsonl", ".parquet")
+_INT = re.compile(r"^[+-]?\d+(\.0*)?$")
+
+
+@dataclass(frozen=True)
+class KnownDataset:
+    hub: str
+    hub_config: str | None
+    splits: dict[str, str]  # our split name -> the Hub's
+    text: str = "sentence"
+    label: str = "label"
+    label_names: tuple[str, ...] | None = None
+    hub_rename: dict[str, str] = field(default_factory=dict)  # Hub column -> mirror column
+
+
+SENTIMENT = ("negative", "positive")
+KNOWN: dict[str, KnownDataset] = {
+    "sst2": KnownDataset("stanfordnlp/sst2", None, {"train": "train", "validation": "validation"},
+                         label_names=SENTIMENT),
+    "imdb": KnownDataset("stanfordnlp/imdb", None, {"train": "train", "validation": "test"},
+                         text="text", label_names=SENTIMENT),
+    "stsb": KnownDataset("nyu-mll/glue", "stsb", {"train": "train", "validation": "validation"},
+                         text="sentence1", label="score", hub_rename={"label": "score"}),
+    "dialogsum": KnownDataset("knkarthick/dialogsum", None,
+                              {"train": "train", "validation": "validation", "test": "test"},
+                              text="dialogue", label="summary"),
+}
+
+
+@dataclass
+class DataSpec:
+    """Where training data comes from and how to read it (the `--data` family of flags)."""
+
+    data: str = "auto"  # known name | embedded | auto | path to csv/tsv/jsonl/parquet
+    validation_file: str | None = None  # for a file: else 10% of it is held out, stratified
+    text_column: str | None = None  # default: the known set's, else "sentence"
+    label_column: str | None = None  # default: the known set's, else "label"
+    label_names: tuple[str, ...] | None = None  # class names in id order; inferred if unset
+    label_map: dict[str, int] | None = None  # raw label -> id, e.g. {"neg": 0, "pos": 1}
+    max_train_samples: int | None = None
+    max_eval_samples: int | None = None
+    seed: int = 42
+
+    def __post_init__(self) -> None:
+        for name in ("max_train_samples", "max_eval_samples"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise UserError(f"--{name.replace('_', '-')} must be at least 1 (got {value})")
+        if self.label_names is not None and len(self.label_names) < 2:
+            raise UserError("--label-names needs at least two classes, e.g. negative,positive")
+        if self.label_map:
+            ids = sorted(set(self.label_map.values()))
+            if ids != list(range(len(ids))):
+                raise UserError(f"--label-map ids must be 0..K-1 (got {ids})")
+
+
+@dataclass
+class ClassificationData:
+    train: object  # datasets.Dataset with columns text, label (ClassLabel)
+    validation: object
+    label_names: tuple[str, ...]
+    source: str  # said to the user: where the rows came from
+
+    @property
+    def id2label(self) -> dict[int, str]:
+        return dict(enumerate(self.label_names))
+
+
+# ---------------------------------------------------------------- files
+
+
+@dataclass
+class Table:
+    """Rows read from one source, with a way to name a row the way its file numbers it."""
+
+    dataset: object
+    where: str
+    lines: list[int] | None = None  # jsonl: file line of each row
+    header_lines: int = 0  # csv/tsv: 1
+
+    def row(self, i: int) -> str:
+        if self.lines is not None:
+            return f"line {self.lines[i]}"
+        if self.header_lines:
+            return f"row {i + 1} (line {i + 1 + self.header_lines})"
+        return f"row {i + 1}"
+
+
+def read_table(path: str | Path) -> Table:
+    """Read a csv/tsv/jsonl/parquet file through `datasets`, after checking it can be read."""
+    from datasets import Dataset, Features, Value, load_dataset
+
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise UserError(f"data file {path} does not exist; check the path")
+    if path.is_dir():
+        raise UserError(f"{path} is a folder; pass a csv, tsv, jsonl or parquet file")
+    suffix = path.suffix.lower()
+    if suffix not in (*EXTENSIONS, ".json"):
+        raise UserError(f"{path}: unsupported file type '{suffix}'; use one of {', '.join(EXTENSIONS)}")
+    if path.stat().st_size == 0:
+        raise UserError(f"{path} is empty; it needs a header row and at least one data row")
+    if suffix == ".parquet":
+        try:
+            ds = load_dataset("parquet", data_files=str(path), split="train")
+        except Exception as e:
+            raise UserError(f"{path} is not a readable parquet file ({type(e).__name__}); re-export it") from e
+        return Table(ds, str(path))
+    text = _read_utf8(path)
+    if suffix in (".jsonl", ".json"):
+        rows, lines = _parse_jsonl(path, text)
+        columns = list(dict.fromkeys(k for r in rows for k in r))
+        data = {c: [r.get(c) for r in rows] for c in columns}
+        for c, values in data.items():  # one column, one type: mixed ints/strings become strings
+            if len({type(v) for v in values if v is not None}) > 1:
+                data[c] = [None if v is None else str(v) for v in values]
+        return Table(Dataset.from_dict(data), str(path), lines=lines)
+    delimiter = "\t" if suffix == ".tsv" else ","
+    body = [ln for ln in text.splitlines() if ln.strip()]
+    if len(body) < 2:
+        raise UserError(f"{path} has a header but no data rows; add rows below the header")
+    header = next(csv.reader([body[0]], delimiter=delimiter))
+    # Every column as a string: pandas would otherwise guess per 10k-row chunk, and "null" or ""
+    # would silently become NaN. Types are checked below, with row numbers.
+    ds = load_dataset("csv", data_files=str(path), split="train", delimiter=delimiter,
+                      quoting=3 if suffix == ".tsv" else 0, keep_default_na=False,
+                      features=Features({c: Value("string") for c in header}))
+    return Table(ds, str(path), header_lines=1)
+
+
+def _read_utf8(path: Path) -> str:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise UserError(f"{path}: line {line} is not valid UTF-8 (byte 0x{raw[e.start]:02x}); "
+                        "re-save the file as UTF-8") from None
+    if not text.strip():
+        raise UserError(f"{path} has no content; it needs at least one data row")
+    return text.removeprefix("\ufeff")
+
+
+def _parse_jsonl(path: Path, text: str) -> tuple[list[dict], list[int]]:
+    rows, lines = [], []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise UserError(f"{path}: line {n} is not valid JSON ({e.msg}); fix or remove that line") from None
+        if not isinstance(obj, dict):
+            raise UserError(f"{path}: line {n} is not a JSON object; each line must be {{\"column\": value, ...}}")
+        rows.append(obj)
+        lines.append(n)
+    return rows, lines
+
+
+# ---------------------------------------------------------------- known names and the embedded sample
+
+
+def mirror_file(name: str, split: str) -> Path | None:
+    root = data_mirror()
+    if root is None:
+        return None
+    for ext in EXTENSIONS:
+        candidate = root / name / f"{split}{ext}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def embedded_file(split: str) -> Path:
+    return Path(str(resources.files("day3") / "embedded" / "sentiment" / f"{split}.jsonl"))
+
+
+def load_known_split(name: str, split: str) -> tuple[Table, str]:
+    """One split of a known data set: mirror, else Hub, else a UserError that says what to do."""
+    known = KNOWN[name]
+    local = mirror_file(name, split)
+    if local is not None:
+        return read_table(local), f"local mirror {local}"
+    if is_offline():
+        raise UserError(f"data set '{name}' ({split}) has no local copy and the Hub is unreachable; "
+                        f"set DAY3_DATA_DIR to a mirror holding {name}/{split}.tsv, pass a file, "
+                        "or use --data embedded")
+    from datasets import load_dataset
+
+    try:
+        ds = load_dataset(known.hub, known.hub_config, split=known.splits[split])
+    except Exception as e:
+        raise UserError(f"could not load '{known.hub}' ({split}) from the Hub: "
+                        f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from e
+    for old, new in known.hub_rename.items():
+        ds = ds.rename_column(old, new)
+    return Table(ds, f"{known.hub} [{split}]"), f"Hugging Face Hub {known.hub}"
+
+
+def resolve_source(data: str) -> str:
+    """`auto` becomes a concrete choice: the sst2 mirror, else the Hub, else embedded."""
+    if data != "auto":
+        return data
+    if mirror_file("sst2", "train") is not None or not is_offline():
+        return "sst2"
+    return "embedded"
+
+
+# ---------------------------------------------------------------- classification
+
+
+def load_classification(spec: DataSpec) -> ClassificationData:
+    """Train/validation sets with columns text, label (ClassLabel), validated row by row."""
+    from datasets import ClassLabel
+
+    source = resolve_source(spec.data)
+    known = KNOWN.get(source)
+    text_col = spec.text_column or (known.text if known else "sentence")
+    label_col = spec.label_column or (known.label if known else "label")
+    names = spec.label_names or (known.label_names if known else None)
+    if source == "embedded":
+        train_t, val_t = read_table(embedded_file("train")), read_table(embedded_file("validation"))
+        names, where = names or SENTIMENT, "embedded movie-review sample (written for the kit)"
+    elif known:
+        if known.label_names is None:
+            raise UserError(f"'{source}' is not a classification data set; try --data sst2")
+        (train_t, where), (val_t, _) = load_known_split(source, "train"), load_known_split(source, "validation")
+    else:
+        train_t, where = read_table(source), f"file {source}"
+        val_t = read_table(spec.validation_file) if spec.validation_file else None
+
+    if spec.label_map and not spec.label_names:
+        names = tuple(sorted(spec.label_map, key=spec.label_map.get))
+    texts, labels, names = validate_classification(train_t, text_col, label_col, names, spec.label_map)
+    train = to_dataset(texts, labels, names)
+    if val_t is None:
+        train, validation = _holdout(train, spec.seed)
+    else:
+        vt, vl, _ = validate_classification(val_t, text_col, label_col, names, spec.label_map)
+        validation = to_dataset(vt, vl, names)
+    if spec.max_train_samples and spec.max_train_samples < len(train):
+        train = train.shuffle(seed=spec.seed).select(range(spec.max_train_samples))
+    if spec.max_eval_samples and spec.max_eval_samples < len(validation):
+        validation = validation.select(range(spec.max_eval_samples))
+    assert isinstance(train.features["label"], ClassLabel)
+    return ClassificationData(train, validation, tuple(names), where)
+
+
+def validate_classification(table: Table, text_col: str, label_col: str,
+                            names: tuple[str, ...] | None, label_map: dict[str, int] | None = None):
+    """(texts, label ids, class names) or a UserError naming the file, row and fix."""
+    ds, where = table.dataset, table.where
+    if len(ds) == 0:
+        raise UserError(f"{where} has no data rows")
+    for col, flag in ((text_col, "--text-column"), (label_col, "--label-column")):
+        if col not in ds.column_names:
+            raise UserError(f"{where}: no column '{col}' (columns: {', '.join(ds.column_names)}); "
+                            f"pass {flag} NAME")
+    texts = ds[text_col]
+    for i, t in enumerate(texts):
+        if t is None or (isinstance(t, float) and math.isnan(t)) or not str(t).strip():
+            raise UserError(f"{where}: {table.row(i)} has an empty text in column '{text_col}'; "
+                            "fill or remove that row")
+    labels = [_label_id(v, i, table, label_col, label_map) for i, v in enumerate(ds[label_col])]
+    if names is None:  # a user file with integer labels: classes are 0..max, all present
+        present = sorted(set(labels))
+        k = present[-1] + 1
+        if len(present) < 2 or present != list(range(k)):
+            worst = labels.index(present[-1])
+            raise UserError(f"{where}: label {present[-1]} in {table.row(worst)}: labels must be "
+                            f"0..K-1 with every class present (found {', '.join(map(str, present))}); "
+                            "fix the row, or declare the classes with --label-names")
+        names = tuple(f"LABEL_{i}" for i in range(k))
+    for i, y in enumerate(labels):
+        if not 0 <= y < len(names):
+            raise UserError(f"{where}: label {y} in {table.row(i)} is outside 0..{len(names) - 1} "
+                            f"({len(names)} classes: {', '.join(names)}); fix the row, or declare "
+                            "the classes with --label-names")
+    return [str(t) for t in texts], labels, tuple(names)
+
+
+def _label_id(value, i: int, table: Table, col: str, label_map: dict[str, int] | None) -> int:
+    if label_map is not None:
+        key = str(value).strip() if value is not None else ""
+        if key not in label_map:
+            raise UserError(f"{table.where}: label '{key}' in {table.row(i)} is not in --label-map "
+                            f"(keys: {', '.join(label_map)}); add it or fix the row")
+        return label_map[key]
+    if isinstance(value, bool) or value is None:
+        pass
+    elif isinstance(value, int):
+        return value
+    elif isinstance(value, float) and value.is_integer():
+        return int(value)
+    elif isinstance(value, str) and _INT.match(value.strip()):
+        return int(float(value.strip()))
+    shown = "empty" if value is None or str(value).strip() == "" else f"'{value}'"
+    raise UserError(f"{table.where}: label {shown} in {table.row(i)} (column '{col}') is not an "
+                    "integer class id; map text labels with --label-map neg=0,pos=1")
+
+
+def to_dataset(texts: list[str], labels: list[int], names: tuple[str, ...]):
+    from datasets import ClassLabel, Dataset, Features, Value
+
+    features = Features({"text": Value("string"), "label": ClassLabel(names=list(names))})
+    return Dataset.from_dict({"text": texts, "label": labels}, features=features)
+
+
+def _holdout(ds, seed: int, fraction: float = 0.1):
+    if len(ds) < 10:
+        raise UserError(f"only {len(ds)} rows: too few to hold out a validation set; "
+                        "pass --validation-file")
+    try:
+        split = ds.train_test_split(test_size=fraction, seed=seed, stratify_by_column="label")
+    except ValueError:  # a class too rare to stratify: plain random split
+        split = ds.train_test_split(test_size=fraction, seed=seed)
+    return split["train"], split["test"]
+
+
+def load_labelled_file(path: str | Path, text_col: str, label_col: str,
+                       names: tuple[str, ...], label_map: dict[str, int] | None = None):
+    """A (text, label) dataset from any supported file, checked against known class names."""
+    texts, labels, names = validate_classification(read_table(path), text_col, label_col, names,
+                                                   label_map)
+    return to_dataset(texts, labels, names)

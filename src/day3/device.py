@@ -1,0 +1,81 @@
+"""Device and dtype, chosen in one place. CPU is a first-class path, not a fallback.
+
+bf16 autocast pays off on CPUs with native bf16 (AVX512-BF16 / AMX on x86, the `bf16` flag on
+Arm) and on CUDA cards from Ampere on; elsewhere it emulates and is slower than fp32, so we
+keep fp32 there. fp16 is never chosen automatically: T5 overflows in it.
+"""
+
+from __future__ import annotations
+
+import platform
+import resource
+import sys
+from dataclasses import dataclass
+from functools import cache
+
+import torch
+
+
+@cache
+def cpu_has_native_bf16() -> bool:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = f.read()
+    except OSError:
+        return platform.machine() == "arm64" and sys.platform == "darwin"
+    return any(flag in flags for flag in (" avx512_bf16", " amx_bf16", " bf16"))
+
+
+@dataclass(frozen=True)
+class DeviceChoice:
+    device: str  # "cuda" | "mps" | "cpu"
+    bf16: bool  # run matmuls under bf16 autocast (weights stay fp32)
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return torch.bfloat16 if self.bf16 else torch.float32
+
+    def training_kwargs(self) -> dict:
+        """The TrainingArguments fields this choice decides."""
+        return {"use_cpu": self.device == "cpu", "bf16": self.bf16}
+
+    def describe(self) -> str:
+        name = self.device
+        if self.device == "cuda":
+            name = f"cuda ({torch.cuda.get_device_name(0)})"
+        elif self.device == "cpu":
+            name = f"cpu ({torch.get_num_threads()} threads)"
+        return f"{name}, {'bf16 autocast' if self.bf16 else 'fp32'}"
+
+
+def pick_device(prefer: str = "auto", bf16: str | bool = "auto") -> DeviceChoice:
+    """prefer: auto|cpu|cuda|mps. bf16: auto (use when native), True, or False."""
+    if prefer == "auto":
+        if torch.cuda.is_available():
+            prefer = "cuda"
+        elif getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            prefer = "mps"
+        else:
+            prefer = "cpu"
+    if prefer == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("CUDA was asked for but torch sees no CUDA device")
+    native = {
+        "cuda": prefer == "cuda" and torch.cuda.is_bf16_supported(),
+        "cpu": cpu_has_native_bf16(),
+        "mps": False,
+    }[prefer]
+    use_bf16 = native if bf16 == "auto" else bool(bf16)
+    return DeviceChoice(prefer, use_bf16)
+
+
+def reset_peak_memory(choice: DeviceChoice) -> None:
+    if choice.device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+
+
+def peak_memory_mb(choice: DeviceChoice) -> float:
+    """CUDA: peak allocated tensor memory. CPU: peak resident set size of the process."""
+    if choice.device == "cuda":
+        return torch.cuda.max_memory_allocated() / 2**20
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 1024 if sys.platform != "darwin" else rss / 2**20

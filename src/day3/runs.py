@@ -1,0 +1,60 @@
+"""Run folders are written whole or not at all.
+
+Work happens in `<output>.partial/`; only a complete run is renamed to `<output>`. A crash, a
+Ctrl-C or a bad row leaves the user's previous results untouched and no half-written folder
+that looks finished.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from day3.errors import UserError
+
+
+@dataclass
+class RunFolder:
+    output: Path
+    overwrite: bool = False
+
+    def __post_init__(self) -> None:
+        self.output = Path(self.output).expanduser()
+
+    @property
+    def partial(self) -> Path:
+        return self.output.with_name(self.output.name + ".partial")
+
+    def check(self) -> None:
+        """Refuse to clobber results unless asked: call before any slow work."""
+        if self.output.exists() and not self.output.is_dir():
+            raise UserError(f"output {self.output} exists and is a file; choose another --output")
+        if self.output.is_dir() and any(self.output.iterdir()) and not self.overwrite:
+            raise UserError(f"output folder {self.output} exists and is not empty; choose another "
+                            "--output or pass --overwrite")
+
+    def begin(self) -> Path:
+        self.check()
+        if self.partial.exists():  # left by a run that died: never resumed from here
+            shutil.rmtree(self.partial)
+        self.partial.mkdir(parents=True)
+        return self.partial
+
+    def commit(self) -> Path:
+        old = self.output.with_name(self.output.name + f".old{os.getpid()}")
+        if self.output.exists():
+            self.output.rename(old)
+        self.partial.rename(self.output)
+        shutil.rmtree(old, ignore_errors=True)
+        return self.output
+
+    def abort(self) -> None:
+        shutil.rmtree(self.partial, ignore_errors=True)
+
+
+def write_json(path: Path, obj) -> Path:
+    path.write_text(json.dumps(obj, indent=2, default=str) + "\n", encoding="utf-8")
+    return path

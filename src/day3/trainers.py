@@ -1,0 +1,231 @@
+"""Fine-tuning a sequence classifier with the Hugging Face `Trainer`, in four steps a lesson
+can show one by one: `prepare` (resolve, validate, build), `fine_tune`, `evaluate`, `save_run`.
+`run_classifier_job` chains them; the CLI and the lessons call the same functions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import platform
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from day3.data import ClassificationData, DataSpec, load_classification
+from day3.device import DeviceChoice, peak_memory_mb, pick_device, reset_peak_memory
+from day3.errors import UserError
+from day3.evaluation import evaluate_classifier, plot_confusion_matrix, plot_loss_curve
+from day3.models import ResolvedModel, load_classifier, load_tokenizer, resolve_model
+from day3.runs import RunFolder, write_json
+from day3.strategies import StrategyConfig, apply_strategy, count_parameters
+from day3.ui import say
+
+# A random head and a frozen backbone need a far larger step than weights already near a
+# good optimum; LoRA sits between (its B matrix starts at zero).
+DEFAULT_LR = {"full": 5e-5, "lora": 5e-4, "frozen": 2e-3}
+
+
+def training_arguments(output_dir: str | Path, strategy: StrategyConfig, device: DeviceChoice,
+                       epochs: float = 3.0, learning_rate: float | None = None,
+                       batch_size: int = 32, seed: int = 42, **overrides):
+    """`TrainingArguments` with the kit's defaults; any field can be overridden by name."""
+    from transformers import TrainingArguments
+
+    if epochs <= 0:
+        raise UserError(f"--epochs must be positive (got {epochs})")
+    if batch_size < 1:
+        raise UserError(f"--batch-size must be at least 1 (got {batch_size})")
+    if learning_rate is not None and learning_rate <= 0:
+        raise UserError(f"--lr must be positive (got {learning_rate})")
+    kwargs = dict(
+        output_dir=str(output_dir),
+        num_train_epochs=epochs,
+        learning_rate=learning_rate or DEFAULT_LR[strategy.name],
+        per_device_train_batch_size=batch_size,
+        per_device_eval_batch_size=max(batch_size, 64),
+        warmup_steps=0.06,  # a float is a fraction of all steps in transformers 5
+        weight_decay=0.01,
+        lr_scheduler_type="linear",
+        # Sentences of similar length share a batch: less padding, same randomness per epoch.
+        train_sampling_strategy="group_by_length",
+        logging_strategy="steps",
+        logging_steps=0.02,  # a fraction: ~50 points on the loss curve whatever the run length
+        logging_first_step=True,
+        eval_strategy="no",  # evaluated once at the end, by the same code as `eval-classifier`
+        save_strategy="no",
+        seed=seed,
+        data_seed=seed,
+        dataloader_num_workers=0,
+        report_to="none",
+        **device.training_kwargs(),
+    )
+    kwargs.update(overrides)
+    return TrainingArguments(**kwargs)
+
+
+@dataclass
+class ClassifierJob:
+    """One fine-tuning run. Optimisation settings live in `training` (a `TrainingArguments`)."""
+
+    model: str = field(default="minilm", metadata={"help": "alias, local folder or Hub id"})
+    data: DataSpec = field(default_factory=DataSpec)
+    strategy: StrategyConfig = field(default_factory=StrategyConfig)
+    output: Path = field(default=Path("runs/classifier"), metadata={"help": "run folder"})
+    max_length: int = field(default=128, metadata={"help": "tokens per text, longer is cut"})
+    overwrite: bool = False
+    merge_lora: bool = field(default=True, metadata={"help": "also export a merged model"})
+    allow_pickle: bool = False
+    device: str = "auto"
+    bf16: str | bool = "auto"
+    epochs: float = 3.0
+    learning_rate: float | None = None
+    batch_size: int = 32
+    seed: int = 42
+    training: object = None  # TrainingArguments; built from the fields above when None
+
+    def __post_init__(self) -> None:
+        self.output = Path(self.output)
+        if self.max_length < 8:
+            raise UserError(f"--max-length must be at least 8 tokens (got {self.max_length})")
+        self.data.seed = self.seed
+        self.device_choice = pick_device(self.device, self.bf16)
+        if self.training is None:
+            self.training = training_arguments(
+                RunFolder(self.output).partial / "checkpoints", self.strategy, self.device_choice,
+                self.epochs, self.learning_rate, self.batch_size, self.seed)
+
+    def settings(self) -> dict:
+        """The exact settings, JSON-ready (TrainingArguments.to_dict redacts tokens)."""
+        own = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+               if f.name not in ("training", "data", "strategy")}
+        return {**own, "data": dataclasses.asdict(self.data),
+                "strategy": dataclasses.asdict(self.strategy),
+                "device": self.device_choice.describe(),
+                "training_args": self.training.to_dict()}
+
+
+@dataclass
+class Prepared:
+    job: ClassifierJob
+    resolved: ResolvedModel
+    data: ClassificationData
+    tokenizer: object
+    model: object
+
+
+def prepare(job: ClassifierJob) -> Prepared:
+    """Everything that can fail on bad input happens here, before any training."""
+    from transformers import set_seed
+
+    RunFolder(job.output, job.overwrite).check()
+    resolved = resolve_model(job.model, job.allow_pickle)
+    data = load_classification(job.data)
+    say(f"data: {data.source} — {len(data.train):,} train / {len(data.validation):,} validation, "
+        f"classes {', '.join(data.label_names)}")
+    say(f"model: {resolved.describe()}")
+    tokenizer = load_tokenizer(resolved.path)
+    set_seed(job.seed)  # the new head's initial weights
+    model = apply_strategy(load_classifier(resolved.path, data.id2label), job.strategy)
+    trainable, total = count_parameters(model)
+    say(f"strategy {job.strategy.label}: {trainable:,} of {total:,} parameters train "
+        f"({100 * trainable / total:.2f}%) on {job.device_choice.describe()}")
+    return Prepared(job, resolved, data, tokenizer, model)
+
+
+def evaluate(prep: Prepared) -> dict:
+    return evaluate_classifier(prep.model, prep.tokenizer, prep.data.validation,
+                               max_length=prep.job.max_length)
+
+
+def fine_tune(prep: Prepared) -> dict:
+    """Train in place; returns what was measured (time, throughput, memory, loss history)."""
+    from transformers import DataCollatorWithPadding, Trainer
+
+    job, tok = prep.job, prep.tokenizer
+
+    def tokenize(batch):
+        return tok(batch["text"], truncation=True, max_length=job.max_length)
+
+    train = prep.data.train.map(tokenize, batched=True, remove_columns=["text"])
+    trainer = Trainer(model=prep.model, args=job.training, train_dataset=train,
+                      processing_class=tok, data_collator=DataCollatorWithPadding(tok))
+    reset_peak_memory(job.device_choice)
+    start = time.perf_counter()
+    trainer.train()
+    seconds = time.perf_counter() - start
+    prep.model = trainer.model
+    losses = [e["loss"] for e in trainer.state.log_history if "loss" in e]
+    trainable, total = count_parameters(prep.model)
+    return {
+        "train_seconds": round(seconds, 2),
+        "samples_per_second": round(len(train) * job.training.num_train_epochs / seconds, 2),
+        "steps": trainer.state.global_step,
+        "peak_memory_mb": round(peak_memory_mb(job.device_choice), 1),
+        "train_loss_first": losses[0] if losses else None,
+        "train_loss_last": losses[-1] if losses else None,
+        "trainable_params": trainable,
+        "total_params": total,
+        "trainable_percent": round(100 * trainable / total, 4),
+        "log_history": trainer.state.log_history,
+    }
+
+
+def save_run(prep: Prepared, measured: dict, metrics: dict, baseline: dict | None = None) -> Path:
+    """Write the run folder atomically: weights (safetensors), tokenizer, metrics, plots, settings."""
+    import torch
+    import transformers
+
+    job = prep.job
+    folder = RunFolder(job.output, job.overwrite)
+    path = folder.begin()
+    try:
+        prep.model.save_pretrained(path, safe_serialization=True)
+        prep.tokenizer.save_pretrained(path)
+        if job.strategy.name == "lora" and job.merge_lora:
+            prep.model = prep.model.merge_and_unload()
+            prep.model.save_pretrained(path / "merged", safe_serialization=True)
+            prep.tokenizer.save_pretrained(path / "merged")
+        log = measured.pop("log_history", [])
+        write_json(path / "train_log.json", log)
+        plot_loss_curve(log, path / "loss_curve.png", f"{job.model} · {job.strategy.label}")
+        plot_confusion_matrix(metrics["confusion_matrix"], prep.data.label_names,
+                              path / "confusion_matrix.png",
+                              f"validation, accuracy {metrics['accuracy']:.3f}")
+        write_json(path / "metrics.json", {
+            "model": job.model, "model_path": prep.resolved.path, "model_source": prep.resolved.source,
+            "strategy": job.strategy.label, "data": prep.data.source,
+            "label_names": list(prep.data.label_names),
+            "n_train": len(prep.data.train), "n_validation": len(prep.data.validation),
+            "validation": metrics, "baseline": baseline, **measured,
+            "device": job.device_choice.describe(),
+            "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+            "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
+        })
+        write_json(path / "settings.json", job.settings())
+        shutil.rmtree(path / "checkpoints", ignore_errors=True)
+    except BaseException:
+        folder.abort()
+        raise
+    return folder.commit()
+
+
+def run_classifier_job(job: ClassifierJob, with_baseline: bool = False) -> dict:
+    """prepare → (baseline) → fine_tune → evaluate → save_run. Returns metrics.json's content."""
+    import json
+
+    prep = prepare(job)
+    baseline = evaluate(prep) if with_baseline else None
+    try:
+        measured = fine_tune(prep)
+        metrics = evaluate(prep)
+        out = save_run(prep, measured, metrics, baseline)
+    except BaseException:
+        RunFolder(job.output).abort()
+        raise
+    say(f"validation accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['f1']:.4f} "
+        f"(n={metrics['n']}); {measured['train_seconds']:.1f}s, "
+        f"{measured['samples_per_second']:.1f} samples/s, peak {measured['peak_memory_mb']:.0f} MB")
+    say(f"saved run folder {out}")
+    return json.loads((out / "metrics.json").read_text())
