@@ -7,6 +7,7 @@ keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -31,8 +32,11 @@ def _names(text: str | None) -> tuple[str, ...] | None:
 
 def add_data_args(p: argparse.ArgumentParser, default: str = "auto") -> None:
     g = p.add_argument_group("data")
-    g.add_argument("--data", default=default,
-                   help="sst2 | imdb | embedded | auto | FILE (csv, tsv, jsonl, parquet)")
+    g.add_argument(
+        "--data",
+        default=default,
+        help="sst2 | imdb | embedded | auto | FILE (csv, tsv, jsonl, parquet)",
+    )
     g.add_argument("--validation-file", help="validation FILE; default: 10%% of --data held out")
     g.add_argument("--text-column", help="default: sentence (or the known data set's)")
     g.add_argument("--label-column", help="default: label")
@@ -44,13 +48,17 @@ def add_data_args(p: argparse.ArgumentParser, default: str = "auto") -> None:
 
 def add_train_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("training")
-    g.add_argument("--model", default="minilm", help="minilm | distilbert | tiny-bert | FOLDER | HUB_ID")
+    g.add_argument(
+        "--model", default="minilm", help="minilm | distilbert | tiny-bert | FOLDER | HUB_ID"
+    )
     g.add_argument("--strategy", default="full", help="full | lora | lora:R | frozen")
     g.add_argument("--lora-r", type=int, help="LoRA rank (default 16)")
     g.add_argument("--output", required=True, help="run folder to write")
     g.add_argument("--overwrite", action="store_true", help="replace a non-empty --output")
     g.add_argument("--epochs", type=float, default=3.0)
-    g.add_argument("--lr", type=float, help="default per strategy: full 5e-5, lora 5e-4, frozen 2e-3")
+    g.add_argument(
+        "--lr", type=float, help="default per strategy: full 5e-5, lora 5e-4, frozen 2e-3"
+    )
     g.add_argument("--batch-size", type=int, default=32)
     g.add_argument("--max-length", type=int, default=128)
     g.add_argument("--seed", type=int, default=42)
@@ -63,11 +71,17 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
 def data_spec(args) -> day3.DataSpec:
     from day3.data import DataSpec
 
-    return DataSpec(data=args.data, validation_file=args.validation_file,
-                    text_column=args.text_column, label_column=args.label_column,
-                    label_names=_names(args.label_names), label_map=_label_map(args.label_map),
-                    max_train_samples=args.max_train_samples,
-                    max_eval_samples=args.max_eval_samples, seed=getattr(args, "seed", 42))
+    return DataSpec(
+        data=args.data,
+        validation_file=args.validation_file,
+        text_column=args.text_column,
+        label_column=args.label_column,
+        label_names=_names(args.label_names),
+        label_map=_label_map(args.label_map),
+        max_train_samples=args.max_train_samples,
+        max_eval_samples=args.max_eval_samples,
+        seed=getattr(args, "seed", 42),
+    )
 
 
 def classifier_job(args):
@@ -77,22 +91,42 @@ def classifier_job(args):
     strategy = StrategyConfig.parse(args.strategy)
     if args.lora_r is not None:
         strategy = StrategyConfig(name=strategy.name, lora_r=args.lora_r)
-    return ClassifierJob(model=args.model, data=data_spec(args), strategy=strategy,
-                         output=Path(args.output), max_length=args.max_length,
-                         overwrite=args.overwrite, merge_lora=not args.no_merge,
-                         allow_pickle=args.allow_pickle, device=args.device,
-                         bf16=False if args.no_bf16 else "auto", epochs=args.epochs,
-                         learning_rate=args.lr, batch_size=args.batch_size, seed=args.seed)
+    return ClassifierJob(
+        model=args.model,
+        data=data_spec(args),
+        strategy=strategy,
+        output=Path(args.output),
+        max_length=args.max_length,
+        overwrite=args.overwrite,
+        merge_lora=not args.no_merge,
+        allow_pickle=args.allow_pickle,
+        device=args.device,
+        bf16=False if args.no_bf16 else "auto",
+        epochs=args.epochs,
+        learning_rate=args.lr,
+        batch_size=args.batch_size,
+        seed=args.seed,
+    )
 
 
 def cmd_finetune_classifier(args) -> int:
     from day3.trainers import run_classifier_job
 
-    metrics = run_classifier_job(classifier_job(args))
-    keys = ("strategy", "train_seconds", "samples_per_second", "peak_memory_mb",
-            "trainable_params", "trainable_percent")
-    summary = {"run": args.output, **{k: metrics[k] for k in keys},
-               **{k: metrics["validation"][k] for k in ("accuracy", "f1", "n")}}
+    with contextlib.redirect_stdout(sys.stderr):  # Trainer logs to stdout; keep it for the JSON
+        metrics = run_classifier_job(classifier_job(args))
+    keys = (
+        "strategy",
+        "train_seconds",
+        "samples_per_second",
+        "peak_memory_mb",
+        "trainable_params",
+        "trainable_percent",
+    )
+    summary = {
+        "run": args.output,
+        **{k: metrics[k] for k in keys},
+        **{k: metrics["validation"][k] for k in ("accuracy", "f1", "n")},
+    }
     print(json.dumps(summary))
     return 0
 
@@ -131,7 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"day3 {day3.__version__}")
     sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
-    p = sub.add_parser("finetune-classifier", help="fine-tune a text classifier (full, lora, frozen)")
+    p = sub.add_parser(
+        "finetune-classifier", help="fine-tune a text classifier (full, lora, frozen)"
+    )
     add_train_args(p)
     add_data_args(p)
     p.set_defaults(func=cmd_finetune_classifier)

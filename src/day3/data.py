@@ -39,15 +39,34 @@ class KnownDataset:
 
 SENTIMENT = ("negative", "positive")
 KNOWN: dict[str, KnownDataset] = {
-    "sst2": KnownDataset("stanfordnlp/sst2", None, {"train": "train", "validation": "validation"},
-                         label_names=SENTIMENT),
-    "imdb": KnownDataset("stanfordnlp/imdb", None, {"train": "train", "validation": "test"},
-                         text="text", label_names=SENTIMENT),
-    "stsb": KnownDataset("nyu-mll/glue", "stsb", {"train": "train", "validation": "validation"},
-                         text="sentence1", label="score", hub_rename={"label": "score"}),
-    "dialogsum": KnownDataset("knkarthick/dialogsum", None,
-                              {"train": "train", "validation": "validation", "test": "test"},
-                              text="dialogue", label="summary"),
+    "sst2": KnownDataset(
+        "stanfordnlp/sst2",
+        None,
+        {"train": "train", "validation": "validation"},
+        label_names=SENTIMENT,
+    ),
+    "imdb": KnownDataset(
+        "stanfordnlp/imdb",
+        None,
+        {"train": "train", "validation": "test"},
+        text="text",
+        label_names=SENTIMENT,
+    ),
+    "stsb": KnownDataset(
+        "nyu-mll/glue",
+        "stsb",
+        {"train": "train", "validation": "validation"},
+        text="sentence1",
+        label="score",
+        hub_rename={"label": "score"},
+    ),
+    "dialogsum": KnownDataset(
+        "knkarthick/dialogsum",
+        None,
+        {"train": "train", "validation": "validation", "test": "test"},
+        text="dialogue",
+        label="summary",
+    ),
 }
 
 
@@ -121,14 +140,18 @@ def read_table(path: str | Path) -> Table:
         raise UserError(f"{path} is a folder; pass a csv, tsv, jsonl or parquet file")
     suffix = path.suffix.lower()
     if suffix not in (*EXTENSIONS, ".json"):
-        raise UserError(f"{path}: unsupported file type '{suffix}'; use one of {', '.join(EXTENSIONS)}")
+        raise UserError(
+            f"{path}: unsupported file type '{suffix}'; use one of {', '.join(EXTENSIONS)}"
+        )
     if path.stat().st_size == 0:
         raise UserError(f"{path} is empty; it needs a header row and at least one data row")
     if suffix == ".parquet":
         try:
             ds = load_dataset("parquet", data_files=str(path), split="train")
         except Exception as e:
-            raise UserError(f"{path} is not a readable parquet file ({type(e).__name__}); re-export it") from e
+            raise UserError(
+                f"{path} is not a readable parquet file ({type(e).__name__}); re-export it"
+            ) from e
         return Table(ds, str(path))
     text = _read_utf8(path)
     if suffix in (".jsonl", ".json"):
@@ -146,9 +169,15 @@ def read_table(path: str | Path) -> Table:
     header = next(csv.reader([body[0]], delimiter=delimiter))
     # Every column as a string: pandas would otherwise guess per 10k-row chunk, and "null" or ""
     # would silently become NaN. Types are checked below, with row numbers.
-    ds = load_dataset("csv", data_files=str(path), split="train", delimiter=delimiter,
-                      quoting=3 if suffix == ".tsv" else 0, keep_default_na=False,
-                      features=Features({c: Value("string") for c in header}))
+    ds = load_dataset(
+        "csv",
+        data_files=str(path),
+        split="train",
+        delimiter=delimiter,
+        quoting=3 if suffix == ".tsv" else 0,
+        keep_default_na=False,
+        features=Features({c: Value("string") for c in header}),
+    )
     return Table(ds, str(path), header_lines=1)
 
 
@@ -158,8 +187,10 @@ def _read_utf8(path: Path) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
-        raise UserError(f"{path}: line {line} is not valid UTF-8 (byte 0x{raw[e.start]:02x}); "
-                        "re-save the file as UTF-8") from None
+        raise UserError(
+            f"{path}: line {line} is not valid UTF-8 (byte 0x{raw[e.start]:02x}); "
+            "re-save the file as UTF-8"
+        ) from None
     if not text.strip():
         raise UserError(f"{path} has no content; it needs at least one data row")
     return text.removeprefix("\ufeff")
@@ -173,9 +204,13 @@ def _parse_jsonl(path: Path, text: str) -> tuple[list[dict], list[int]]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
-            raise UserError(f"{path}: line {n} is not valid JSON ({e.msg}); fix or remove that line") from None
+            raise UserError(
+                f"{path}: line {n} is not valid JSON ({e.msg}); fix or remove that line"
+            ) from None
         if not isinstance(obj, dict):
-            raise UserError(f"{path}: line {n} is not a JSON object; each line must be {{\"column\": value, ...}}")
+            raise UserError(
+                f'{path}: line {n} is not a JSON object; each line must be {{"column": value, ...}}'
+            )
         rows.append(obj)
         lines.append(n)
     return rows, lines
@@ -206,16 +241,20 @@ def load_known_split(name: str, split: str) -> tuple[Table, str]:
     if local is not None:
         return read_table(local), f"local mirror {local}"
     if is_offline():
-        raise UserError(f"data set '{name}' ({split}) has no local copy and the Hub is unreachable; "
-                        f"set DAY3_DATA_DIR to a mirror holding {name}/{split}.tsv, pass a file, "
-                        "or use --data embedded")
+        raise UserError(
+            f"data set '{name}' ({split}) has no local copy and the Hub is unreachable; "
+            f"set DAY3_DATA_DIR to a mirror holding {name}/{split}.tsv, pass a file, "
+            "or use --data embedded"
+        )
     from datasets import load_dataset
 
     try:
         ds = load_dataset(known.hub, known.hub_config, split=known.splits[split])
     except Exception as e:
-        raise UserError(f"could not load '{known.hub}' ({split}) from the Hub: "
-                        f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from e
+        raise UserError(
+            f"could not load '{known.hub}' ({split}) from the Hub: "
+            f"{str(e).splitlines()[0] if str(e) else type(e).__name__}"
+        ) from e
     for old, new in known.hub_rename.items():
         ds = ds.rename_column(old, new)
     return Table(ds, f"{known.hub} [{split}]"), f"Hugging Face Hub {known.hub}"
@@ -248,14 +287,19 @@ def load_classification(spec: DataSpec) -> ClassificationData:
     elif known:
         if known.label_names is None:
             raise UserError(f"'{source}' is not a classification data set; try --data sst2")
-        (train_t, where), (val_t, _) = load_known_split(source, "train"), load_known_split(source, "validation")
+        (train_t, where), (val_t, _) = (
+            load_known_split(source, "train"),
+            load_known_split(source, "validation"),
+        )
     else:
         train_t, where = read_table(source), f"file {source}"
         val_t = read_table(spec.validation_file) if spec.validation_file else None
 
     if spec.label_map and not spec.label_names:
         names = tuple(sorted(spec.label_map, key=spec.label_map.get))
-    texts, labels, names = validate_classification(train_t, text_col, label_col, names, spec.label_map)
+    texts, labels, names = validate_classification(
+        train_t, text_col, label_col, names, spec.label_map
+    )
     train = to_dataset(texts, labels, names)
     if val_t is None:
         train, validation = _holdout(train, spec.seed)
@@ -270,36 +314,49 @@ def load_classification(spec: DataSpec) -> ClassificationData:
     return ClassificationData(train, validation, tuple(names), where)
 
 
-def validate_classification(table: Table, text_col: str, label_col: str,
-                            names: tuple[str, ...] | None, label_map: dict[str, int] | None = None):
+def validate_classification(
+    table: Table,
+    text_col: str,
+    label_col: str,
+    names: tuple[str, ...] | None,
+    label_map: dict[str, int] | None = None,
+):
     """(texts, label ids, class names) or a UserError naming the file, row and fix."""
     ds, where = table.dataset, table.where
     if len(ds) == 0:
         raise UserError(f"{where} has no data rows")
     for col, flag in ((text_col, "--text-column"), (label_col, "--label-column")):
         if col not in ds.column_names:
-            raise UserError(f"{where}: no column '{col}' (columns: {', '.join(ds.column_names)}); "
-                            f"pass {flag} NAME")
+            raise UserError(
+                f"{where}: no column '{col}' (columns: {', '.join(ds.column_names)}); "
+                f"pass {flag} NAME"
+            )
     texts = ds[text_col]
     for i, t in enumerate(texts):
         if t is None or (isinstance(t, float) and math.isnan(t)) or not str(t).strip():
-            raise UserError(f"{where}: {table.row(i)} has an empty text in column '{text_col}'; "
-                            "fill or remove that row")
+            raise UserError(
+                f"{where}: {table.row(i)} has an empty text in column '{text_col}'; "
+                "fill or remove that row"
+            )
     labels = [_label_id(v, i, table, label_col, label_map) for i, v in enumerate(ds[label_col])]
     if names is None:  # a user file with integer labels: classes are 0..max, all present
         present = sorted(set(labels))
         k = present[-1] + 1
         if len(present) < 2 or present != list(range(k)):
-            worst = labels.index(present[-1])
-            raise UserError(f"{where}: label {present[-1]} in {table.row(worst)}: labels must be "
-                            f"0..K-1 with every class present (found {', '.join(map(str, present))}); "
-                            "fix the row, or declare the classes with --label-names")
+            bad = present[0] if present[0] < 0 else present[-1]
+            raise UserError(
+                f"{where}: label {bad} in {table.row(labels.index(bad))}: labels must be "
+                f"0..K-1 with every class present (found {', '.join(map(str, present))}); "
+                "fix the row, or declare the classes with --label-names"
+            )
         names = tuple(f"LABEL_{i}" for i in range(k))
     for i, y in enumerate(labels):
         if not 0 <= y < len(names):
-            raise UserError(f"{where}: label {y} in {table.row(i)} is outside 0..{len(names) - 1} "
-                            f"({len(names)} classes: {', '.join(names)}); fix the row, or declare "
-                            "the classes with --label-names")
+            raise UserError(
+                f"{where}: label {y} in {table.row(i)} is outside 0..{len(names) - 1} "
+                f"({len(names)} classes: {', '.join(names)}); fix the row, or declare "
+                "the classes with --label-names"
+            )
     return [str(t) for t in texts], labels, tuple(names)
 
 
@@ -307,8 +364,10 @@ def _label_id(value, i: int, table: Table, col: str, label_map: dict[str, int] |
     if label_map is not None:
         key = str(value).strip() if value is not None else ""
         if key not in label_map:
-            raise UserError(f"{table.where}: label '{key}' in {table.row(i)} is not in --label-map "
-                            f"(keys: {', '.join(label_map)}); add it or fix the row")
+            raise UserError(
+                f"{table.where}: label '{key}' in {table.row(i)} is not in --label-map "
+                f"(keys: {', '.join(label_map)}); add it or fix the row"
+            )
         return label_map[key]
     if isinstance(value, bool) or value is None:
         pass
@@ -319,8 +378,10 @@ def _label_id(value, i: int, table: Table, col: str, label_map: dict[str, int] |
     elif isinstance(value, str) and _INT.match(value.strip()):
         return int(float(value.strip()))
     shown = "empty" if value is None or str(value).strip() == "" else f"'{value}'"
-    raise UserError(f"{table.where}: label {shown} in {table.row(i)} (column '{col}') is not an "
-                    "integer class id; map text labels with --label-map neg=0,pos=1")
+    raise UserError(
+        f"{table.where}: label {shown} in {table.row(i)} (column '{col}') is not an "
+        "integer class id; map text labels with --label-map neg=0,pos=1"
+    )
 
 
 def to_dataset(texts: list[str], labels: list[int], names: tuple[str, ...]):
@@ -332,8 +393,9 @@ def to_dataset(texts: list[str], labels: list[int], names: tuple[str, ...]):
 
 def _holdout(ds, seed: int, fraction: float = 0.1):
     if len(ds) < 10:
-        raise UserError(f"only {len(ds)} rows: too few to hold out a validation set; "
-                        "pass --validation-file")
+        raise UserError(
+            f"only {len(ds)} rows: too few to hold out a validation set; pass --validation-file"
+        )
     try:
         split = ds.train_test_split(test_size=fraction, seed=seed, stratify_by_column="label")
     except ValueError:  # a class too rare to stratify: plain random split
@@ -341,9 +403,15 @@ def _holdout(ds, seed: int, fraction: float = 0.1):
     return split["train"], split["test"]
 
 
-def load_labelled_file(path: str | Path, text_col: str, label_col: str,
-                       names: tuple[str, ...], label_map: dict[str, int] | None = None):
+def load_labelled_file(
+    path: str | Path,
+    text_col: str,
+    label_col: str,
+    names: tuple[str, ...],
+    label_map: dict[str, int] | None = None,
+):
     """A (text, label) dataset from any supported file, checked against known class names."""
-    texts, labels, names = validate_classification(read_table(path), text_col, label_col, names,
-                                                   label_map)
+    texts, labels, names = validate_classification(
+        read_table(path), text_col, label_col, names, label_map
+    )
     return to_dataset(texts, labels, names)

@@ -37,7 +37,9 @@ def hub_reachable(host: str = HUB_HOST, timeout: float = 1.5) -> bool:
 def configure() -> None:
     """Decide online/offline once per process and tell every HF library the same thing."""
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # forked dataloaders + rust threads deadlock
+    os.environ.setdefault(
+        "TOKENIZERS_PARALLELISM", "false"
+    )  # forked dataloaders + rust threads deadlock
     if os.environ.get("DAY3_OFFLINE") is not None:
         offline = os.environ["DAY3_OFFLINE"].lower() in _TRUE
     elif os.environ.get("HF_HUB_OFFLINE") is not None:

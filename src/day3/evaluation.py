@@ -15,23 +15,29 @@ def classification_metrics(labels, predictions, num_labels: int) -> dict:
     classes = list(range(num_labels))
     return {
         "accuracy": float(accuracy_score(labels, predictions)),
-        "f1": float(f1_score(labels, predictions, average="macro", labels=classes, zero_division=0)),
+        "f1": float(
+            f1_score(labels, predictions, average="macro", labels=classes, zero_division=0)
+        ),
         "n": int(len(labels)),
         "confusion_matrix": confusion_matrix(labels, predictions, labels=classes).tolist(),
     }
 
 
-def evaluate_classifier(model, tokenizer, dataset, batch_size: int = 64,
-                        max_length: int = 256) -> dict:
+def evaluate_classifier(
+    model, tokenizer, dataset, batch_size: int = 64, max_length: int = 256
+) -> dict:
     """Accuracy, macro-F1, n and the confusion matrix of `model` on a (text, label) dataset."""
     from day3.inference import predict_logits
 
-    logits = predict_logits(model, tokenizer, list(dataset["text"]), batch_size=batch_size,
-                            max_length=max_length)
+    logits = predict_logits(
+        model, tokenizer, list(dataset["text"]), batch_size=batch_size, max_length=max_length
+    )
     return classification_metrics(dataset["label"], logits.argmax(-1), model.config.num_labels)
 
 
-def plot_confusion_matrix(matrix: list[list[int]], label_names, path: Path, title: str = "") -> Path:
+def plot_confusion_matrix(
+    matrix: list[list[int]], label_names, path: Path, title: str = ""
+) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -45,8 +51,9 @@ def plot_confusion_matrix(matrix: list[list[int]], label_names, path: Path, titl
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     for (i, j), v in np.ndenumerate(cm):
-        ax.text(j, i, str(v), ha="center", va="center",
-                color="white" if v > cm.max() / 2 else "black")
+        ax.text(
+            j, i, str(v), ha="center", va="center", color="white" if v > cm.max() / 2 else "black"
+        )
     ax.set_title(title or "confusion matrix")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -65,7 +72,7 @@ def plot_loss_curve(log_history: list[dict], path: Path, title: str = "") -> Pat
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(*zip(*points), marker=".")
+    ax.plot(*zip(*points, strict=True), marker=".")
     ax.set_xlabel("step")
     ax.set_ylabel("training loss")
     ax.set_title(title or "training loss")

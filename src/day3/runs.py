@@ -33,8 +33,10 @@ class RunFolder:
         if self.output.exists() and not self.output.is_dir():
             raise UserError(f"output {self.output} exists and is a file; choose another --output")
         if self.output.is_dir() and any(self.output.iterdir()) and not self.overwrite:
-            raise UserError(f"output folder {self.output} exists and is not empty; choose another "
-                            "--output or pass --overwrite")
+            raise UserError(
+                f"output folder {self.output} exists and is not empty; choose another "
+                "--output or pass --overwrite"
+            )
 
     def begin(self) -> Path:
         self.check()

@@ -48,7 +48,9 @@ class StrategyConfig:
 
     def __post_init__(self) -> None:
         if self.name not in STRATEGIES:
-            raise UserError(f"unknown strategy '{self.name}'; choose one of {', '.join(STRATEGIES)}")
+            raise UserError(
+                f"unknown strategy '{self.name}'; choose one of {', '.join(STRATEGIES)}"
+            )
         if self.lora_r < 1:
             raise UserError(f"--lora-r must be at least 1 (got {self.lora_r})")
         if not 0 <= self.lora_dropout < 1:
@@ -60,7 +62,9 @@ class StrategyConfig:
         name, _, rank = text.partition(":")
         if rank and name == "lora":
             if not rank.isdigit():
-                raise UserError(f"bad strategy '{text}': the LoRA rank must be an integer, e.g. lora:16")
+                raise UserError(
+                    f"bad strategy '{text}': the LoRA rank must be an integer, e.g. lora:16"
+                )
             return cls(name="lora", lora_r=int(rank))
         if rank:
             raise UserError(f"bad strategy '{text}': only lora takes a rank (lora:16)")

@@ -27,9 +27,16 @@ from day3.ui import say
 DEFAULT_LR = {"full": 5e-5, "lora": 5e-4, "frozen": 2e-3}
 
 
-def training_arguments(output_dir: str | Path, strategy: StrategyConfig, device: DeviceChoice,
-                       epochs: float = 3.0, learning_rate: float | None = None,
-                       batch_size: int = 32, seed: int = 42, **overrides):
+def training_arguments(
+    output_dir: str | Path,
+    strategy: StrategyConfig,
+    device: DeviceChoice,
+    epochs: float = 3.0,
+    learning_rate: float | None = None,
+    batch_size: int = 32,
+    seed: int = 42,
+    **overrides,
+):
     """`TrainingArguments` with the kit's defaults; any field can be overridden by name."""
     from transformers import TrainingArguments
 
@@ -93,17 +100,29 @@ class ClassifierJob:
         self.device_choice = pick_device(self.device, self.bf16)
         if self.training is None:
             self.training = training_arguments(
-                RunFolder(self.output).partial / "checkpoints", self.strategy, self.device_choice,
-                self.epochs, self.learning_rate, self.batch_size, self.seed)
+                RunFolder(self.output).partial / "checkpoints",
+                self.strategy,
+                self.device_choice,
+                self.epochs,
+                self.learning_rate,
+                self.batch_size,
+                self.seed,
+            )
 
     def settings(self) -> dict:
         """The exact settings, JSON-ready (TrainingArguments.to_dict redacts tokens)."""
-        own = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-               if f.name not in ("training", "data", "strategy")}
-        return {**own, "data": dataclasses.asdict(self.data),
-                "strategy": dataclasses.asdict(self.strategy),
-                "device": self.device_choice.describe(),
-                "training_args": self.training.to_dict()}
+        own = {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.name not in ("training", "data", "strategy")
+        }
+        return {
+            **own,
+            "data": dataclasses.asdict(self.data),
+            "strategy": dataclasses.asdict(self.strategy),
+            "device": self.device_choice.describe(),
+            "training_args": self.training.to_dict(),
+        }
 
 
 @dataclass
@@ -122,21 +141,26 @@ def prepare(job: ClassifierJob) -> Prepared:
     RunFolder(job.output, job.overwrite).check()
     resolved = resolve_model(job.model, job.allow_pickle)
     data = load_classification(job.data)
-    say(f"data: {data.source} — {len(data.train):,} train / {len(data.validation):,} validation, "
-        f"classes {', '.join(data.label_names)}")
+    say(
+        f"data: {data.source} — {len(data.train):,} train / {len(data.validation):,} validation, "
+        f"classes {', '.join(data.label_names)}"
+    )
     say(f"model: {resolved.describe()}")
     tokenizer = load_tokenizer(resolved.path)
     set_seed(job.seed)  # the new head's initial weights
     model = apply_strategy(load_classifier(resolved.path, data.id2label), job.strategy)
     trainable, total = count_parameters(model)
-    say(f"strategy {job.strategy.label}: {trainable:,} of {total:,} parameters train "
-        f"({100 * trainable / total:.2f}%) on {job.device_choice.describe()}")
+    say(
+        f"strategy {job.strategy.label}: {trainable:,} of {total:,} parameters train "
+        f"({100 * trainable / total:.2f}%) on {job.device_choice.describe()}"
+    )
     return Prepared(job, resolved, data, tokenizer, model)
 
 
 def evaluate(prep: Prepared) -> dict:
-    return evaluate_classifier(prep.model, prep.tokenizer, prep.data.validation,
-                               max_length=prep.job.max_length)
+    return evaluate_classifier(
+        prep.model, prep.tokenizer, prep.data.validation, max_length=prep.job.max_length
+    )
 
 
 def fine_tune(prep: Prepared) -> dict:
@@ -149,13 +173,20 @@ def fine_tune(prep: Prepared) -> dict:
         return tok(batch["text"], truncation=True, max_length=job.max_length)
 
     train = prep.data.train.map(tokenize, batched=True, remove_columns=["text"])
-    trainer = Trainer(model=prep.model, args=job.training, train_dataset=train,
-                      processing_class=tok, data_collator=DataCollatorWithPadding(tok))
+    trainer = Trainer(
+        model=prep.model,
+        args=job.training,
+        train_dataset=train,
+        processing_class=tok,
+        data_collator=DataCollatorWithPadding(tok),
+    )
     reset_peak_memory(job.device_choice)
     start = time.perf_counter()
     trainer.train()
     seconds = time.perf_counter() - start
-    prep.model = trainer.model
+    # accelerate patched forward() with bf16 autocast for training; evaluate and save the plain
+    # fp32 model, exactly as `eval-classifier` will reload it.
+    prep.model = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
     losses = [e["loss"] for e in trainer.state.log_history if "loss" in e]
     trainable, total = count_parameters(prep.model)
     return {
@@ -190,19 +221,31 @@ def save_run(prep: Prepared, measured: dict, metrics: dict, baseline: dict | Non
         log = measured.pop("log_history", [])
         write_json(path / "train_log.json", log)
         plot_loss_curve(log, path / "loss_curve.png", f"{job.model} · {job.strategy.label}")
-        plot_confusion_matrix(metrics["confusion_matrix"], prep.data.label_names,
-                              path / "confusion_matrix.png",
-                              f"validation, accuracy {metrics['accuracy']:.3f}")
-        write_json(path / "metrics.json", {
-            "model": job.model, "model_path": prep.resolved.path, "model_source": prep.resolved.source,
-            "strategy": job.strategy.label, "data": prep.data.source,
-            "label_names": list(prep.data.label_names),
-            "n_train": len(prep.data.train), "n_validation": len(prep.data.validation),
-            "validation": metrics, "baseline": baseline, **measured,
-            "device": job.device_choice.describe(),
-            "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
-            "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
-        })
+        plot_confusion_matrix(
+            metrics["confusion_matrix"],
+            prep.data.label_names,
+            path / "confusion_matrix.png",
+            f"validation, accuracy {metrics['accuracy']:.3f}",
+        )
+        write_json(
+            path / "metrics.json",
+            {
+                "model": job.model,
+                "model_path": prep.resolved.path,
+                "model_source": prep.resolved.source,
+                "strategy": job.strategy.label,
+                "data": prep.data.source,
+                "label_names": list(prep.data.label_names),
+                "n_train": len(prep.data.train),
+                "n_validation": len(prep.data.validation),
+                "validation": metrics,
+                "baseline": baseline,
+                **measured,
+                "device": job.device_choice.describe(),
+                "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+                "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
+            },
+        )
         write_json(path / "settings.json", job.settings())
         shutil.rmtree(path / "checkpoints", ignore_errors=True)
     except BaseException:
@@ -224,8 +267,10 @@ def run_classifier_job(job: ClassifierJob, with_baseline: bool = False) -> dict:
     except BaseException:
         RunFolder(job.output).abort()
         raise
-    say(f"validation accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['f1']:.4f} "
+    say(
+        f"validation accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['f1']:.4f} "
         f"(n={metrics['n']}); {measured['train_seconds']:.1f}s, "
-        f"{measured['samples_per_second']:.1f} samples/s, peak {measured['peak_memory_mb']:.0f} MB")
+        f"{measured['samples_per_second']:.1f} samples/s, peak {measured['peak_memory_mb']:.0f} MB"
+    )
     say(f"saved run folder {out}")
     return json.loads((out / "metrics.json").read_text())

@@ -1,0 +1,69 @@
+"""Offline, tiny, hermetic: every test sees no Hub, a private cache, and no data mirror unless
+it asks for one (integration tests read $DAY3_DATA_DIR as CI sets it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+os.environ["DAY3_OFFLINE"] = "1"  # before day3 (and so before any HF library) is imported
+os.environ.setdefault("DAY3_CACHE", tempfile.mkdtemp(prefix="day3-test-cache-"))
+MIRROR = os.environ.pop("DAY3_DATA_DIR", None)  # unit tests must not depend on the mirror
+
+import pytest  # noqa: E402
+
+import day3  # noqa: E402, F401
+from day3.models import build_tiny_model  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory) -> Path:
+    return build_tiny_model("bert", tmp_path_factory.mktemp("models") / "tiny-bert")
+
+
+@pytest.fixture(scope="session")
+def tiny_distilbert(tmp_path_factory) -> Path:
+    return build_tiny_model("distilbert", tmp_path_factory.mktemp("models") / "tiny-distilbert")
+
+
+@pytest.fixture
+def mirror(monkeypatch) -> Path:
+    """The real data mirror, for integration tests; skipped when CI/the user gave none."""
+    if not MIRROR or not Path(MIRROR).is_dir():
+        pytest.skip("no data mirror: set DAY3_DATA_DIR=../shared/data")
+    monkeypatch.setenv("DAY3_DATA_DIR", MIRROR)
+    return Path(MIRROR)
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def sentiment_jsonl(tmp_path) -> tuple[Path, Path]:
+    """A small, balanced train/validation pair in the user-file format."""
+    pos = [
+        "a wonderful film",
+        "i loved it",
+        "great acting and a moving story",
+        "brilliant fun",
+        "a warm, funny delight",
+        "superb from start to finish",
+    ]
+    neg = [
+        "a dull mess",
+        "i hated it",
+        "boring and far too long",
+        "terrible acting",
+        "a lifeless, tedious slog",
+        "awful from start to finish",
+    ]
+    rows = [{"sentence": t, "label": 1} for t in pos] + [{"sentence": t, "label": 0} for t in neg]
+    train = write_jsonl(tmp_path / "train.jsonl", rows * 3)
+    val = write_jsonl(tmp_path / "validation.jsonl", rows)
+    return train, val
