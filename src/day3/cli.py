@@ -7,7 +7,6 @@ keeps its traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from pathlib import Path
@@ -112,8 +111,7 @@ def classifier_job(args):
 def cmd_finetune_classifier(args) -> int:
     from day3.trainers import run_classifier_job
 
-    with contextlib.redirect_stdout(sys.stderr):  # Trainer logs to stdout; keep it for the JSON
-        metrics = run_classifier_job(classifier_job(args))
+    metrics = run_classifier_job(classifier_job(args))
     keys = (
         "strategy",
         "train_seconds",
@@ -186,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("texts", nargs="+")
     p.add_argument("--allow-pickle", action="store_true")
     p.set_defaults(func=cmd_predict)
+
+    from day3.forgetting import register_cli as register_forgetting
+
+    register_forgetting(sub)
     return parser
 
 

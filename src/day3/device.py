@@ -15,6 +15,8 @@ from functools import cache
 
 import torch
 
+from day3.errors import UserError
+
 
 @cache
 def cpu_has_native_bf16() -> bool:
@@ -58,7 +60,9 @@ def pick_device(prefer: str = "auto", bf16: str | bool = "auto") -> DeviceChoice
         else:
             prefer = "cpu"
     if prefer == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("CUDA was asked for but torch sees no CUDA device")
+        raise UserError(
+            "--device cuda was asked for but torch sees no CUDA device; use --device auto"
+        )
     native = {
         "cuda": prefer == "cuda" and torch.cuda.is_bf16_supported(),
         "cpu": cpu_has_native_bf16(),

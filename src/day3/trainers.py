@@ -5,10 +5,12 @@ can show one by one: `prepare` (resolve, validate, build), `fine_tune`, `evaluat
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import platform
 import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,7 +184,9 @@ def fine_tune(prep: Prepared) -> dict:
     )
     reset_peak_memory(job.device_choice)
     start = time.perf_counter()
-    trainer.train()
+    # The Trainer's progress callback prints its log dicts to stdout; stdout is for results.
+    with contextlib.redirect_stdout(sys.stderr):
+        trainer.train()
     seconds = time.perf_counter() - start
     # accelerate patched forward() with bf16 autocast for training; evaluate and save the plain
     # fp32 model, exactly as `eval-classifier` will reload it.

@@ -1,0 +1,207 @@
+"""Forgetting: what a model could do before fine-tuning that it can no longer do after.
+
+A `Probe` scores a model on something it already knew (higher is better); scoring the same
+probes before and after training gives each probe's drop, and their mean is the strategy's
+forgetting. Paired with the new task's score, that is the learn-forget trade-off of "LoRA Learns
+Less and Forgets Less" (Biderman et al. 2024): full fine-tuning learns most and forgets most,
+LoRA sits between, a frozen backbone forgets nothing by construction.
+
+    before = score_probes(probes, model, tok)
+    ... fine-tune ...
+    result = ForgettingResult.from_scores("lora:16", "sst2", accuracy, before,
+                                          score_probes(probes, model, tok), seconds)
+    write_report([result, ...], settings, "runs/forgetting")
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from day3.runs import RunFolder, write_json
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A named measurement of existing ability: `score(model, tokenizer)`, higher is better.
+    It must be deterministic (eval mode, fixed data) so that an unchanged model scores the same."""
+
+    name: str
+    score: Callable[[object, object], float]
+
+    def __call__(self, model, tokenizer) -> float:
+        return float(self.score(model, tokenizer))
+
+
+def score_probes(probes: Sequence[Probe], model, tokenizer) -> dict[str, float]:
+    """{probe name: score}, in the order given."""
+    names = [p.name for p in probes]
+    if len(set(names)) != len(names):
+        raise ValueError(f"probe names must be unique (got {names})")
+    return {p.name: p(model, tokenizer) for p in probes}
+
+
+@dataclass
+class ForgettingResult:
+    """One strategy's outcome: what it learned (new task) and what it lost (probes)."""
+
+    strategy: str  # "full", "lora:16", "frozen"
+    new_task: str
+    new_task_score: float
+    probes: dict[str, dict[str, float]]  # name -> {before, after, drop}
+    average_forgetting: float
+    train_seconds: float
+
+    @classmethod
+    def from_scores(
+        cls,
+        strategy: str,
+        new_task: str,
+        new_task_score: float,
+        before: dict[str, float],
+        after: dict[str, float],
+        train_seconds: float = 0.0,
+    ) -> ForgettingResult:
+        if set(before) != set(after):
+            raise ValueError(
+                f"before and after probe sets differ: {sorted(before)} vs {sorted(after)}"
+            )
+        if not before:
+            raise ValueError("forgetting needs at least one probe")
+        # drop = before - after: positive is forgetting, negative is (rare) improvement. Plain
+        # subtraction keeps an unchanged model at exactly 0.0.
+        probes = {
+            n: {"before": before[n], "after": after[n], "drop": before[n] - after[n]}
+            for n in before
+        }
+        average = sum(p["drop"] for p in probes.values()) / len(probes)
+        return cls(strategy, new_task, float(new_task_score), probes, average, float(train_seconds))
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+# ---------------------------------------------------------------- report
+
+
+def write_report(
+    results: Sequence[ForgettingResult],
+    settings: dict,
+    out_dir: str | Path,
+    overwrite: bool = False,
+) -> Path:
+    """forgetting.json, forgetting.md and forgetting.png, written whole or not at all."""
+    if not results:
+        raise ValueError("no results to report")
+    folder = RunFolder(Path(out_dir), overwrite)
+    path = folder.begin()
+    try:
+        report = {"results": [r.to_dict() for r in results], "settings": settings}
+        _check_finite(report["results"])
+        write_json(path / "forgetting.json", report)
+        (path / "forgetting.md").write_text(markdown_table(results), encoding="utf-8")
+        plot_learn_forget(results, path / "forgetting.png")
+    except BaseException:
+        folder.abort()
+        raise
+    return folder.commit()
+
+
+def _check_finite(results: list[dict]) -> None:
+    # json.dumps would write NaN, which is not JSON: other tools then fail to read the report.
+    for r in results:
+        values = [r["new_task_score"], r["average_forgetting"], r["train_seconds"]]
+        values += [v for p in r["probes"].values() for v in p.values()]
+        if not all(math.isfinite(v) for v in values):
+            raise ValueError(f"non-finite score in the result for {r['strategy']}: {r}")
+
+
+def markdown_table(results: Sequence[ForgettingResult]) -> str:
+    probes = list(results[0].probes)
+    head = ["strategy", f"{results[0].new_task} (new task)"]
+    head += [f"{p} {k}" for p in probes for k in ("before", "after", "drop")]
+    head += ["average forgetting", "train s"]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for r in results:
+        cells = [r.strategy, f"{r.new_task_score:.4f}"]
+        cells += [f"{r.probes[p][k]:.4f}" for p in probes for k in ("before", "after", "drop")]
+        cells += [f"{r.average_forgetting:+.4f}", f"{r.train_seconds:.1f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    note = (
+        "\ndrop = before - after (positive: the model lost that ability). "
+        "Higher new-task score is better; lower forgetting is better.\n"
+    )
+    return "\n".join(lines) + "\n" + note
+
+
+def plot_learn_forget(results: Sequence[ForgettingResult], path: Path) -> Path:
+    """New-task score (learned) against the first probe's score after training (kept)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    probe = next(iter(results[0].probes))
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    before = results[0].probes[probe]["before"]
+    ax.axhline(before, linestyle="--", color="grey", label=f"{probe} before fine-tuning")
+    for r in results:
+        x, y = r.new_task_score, r.probes[probe]["after"]
+        ax.scatter([x], [y], s=50, zorder=3)
+        ax.annotate(r.strategy, (x, y), textcoords="offset points", xytext=(6, 5))
+    ax.set_xlabel(f"{results[0].new_task} score after fine-tuning (learned →)")
+    ax.set_ylabel(f"{probe} score after fine-tuning (kept ↑)")
+    ax.set_title("learn vs forget")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left", fontsize="small")
+    ax.margins(0.15)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def print_results(results: Sequence[ForgettingResult], settings: dict | None = None) -> None:
+    """A rich table on stderr (stdout stays clean for machine-readable output)."""
+    from rich.table import Table
+
+    from day3.ui import console
+
+    probes = list(results[0].probes)
+    table = Table(title="forgetting: learned (new task) vs kept (probes)")
+    table.add_column("strategy")
+    table.add_column(f"{results[0].new_task}", justify="right")
+    for p in probes:
+        table.add_column(f"{p} before → after", justify="right")
+    table.add_column("avg forgetting", justify="right")
+    table.add_column("train s", justify="right")
+    for r in results:
+        table.add_row(
+            r.strategy,
+            f"{r.new_task_score:.4f}",
+            *[f"{r.probes[p]['before']:.4f} → {r.probes[p]['after']:.4f}" for p in probes],
+            f"{r.average_forgetting:+.4f}",
+            f"{r.train_seconds:.1f}",
+        )
+    console.print(table)
+    if settings:
+        shown = ", ".join(f"{k}={v}" for k, v in settings.items() if not isinstance(v, dict))
+        console.print(f"settings: {shown}", markup=False)
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def register_cli(subparsers) -> argparse._SubParsersAction:
+    """Add `day3 forgetting <kind>` to the CLI; returns the kinds' subparsers so that another
+    kind (seq2seq) can be added next to `encoder`."""
+    from day3 import forgetting_encoder
+
+    p = subparsers.add_parser("forgetting", help="measure what fine-tuning makes a model forget")
+    kinds = p.add_subparsers(dest="forgetting_kind", required=True, metavar="KIND")
+    forgetting_encoder.add_cli(kinds)
+    return kinds

@@ -1,0 +1,230 @@
+"""Forgetting on a real pretrained encoder: fine-tune all-MiniLM for sentiment several ways and
+measure how much of its sentence-similarity skill (STS-B) each way destroys.
+
+Every strategy gets the same budget (same samples, epochs, batch size, seed); only the learning
+rate follows the strategy (day3.trainers.DEFAULT_LR), since one rate cannot suit a random head
+on a frozen backbone and every weight at once. STS-B before training is measured once: all
+strategies start from the same encoder weights (LoRA's B matrices start at zero).
+
+Per-strategy models are not kept: they train in a temporary folder and only the report is
+written. The report is the result; five copies of the weights would be 450 MB of clutter that
+`day3 finetune-classifier` can reproduce for any one strategy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import json
+import tempfile
+from pathlib import Path
+
+from day3.data import DataSpec, resolve_source
+from day3.errors import UserError
+from day3.forgetting import ForgettingResult, Probe, print_results, score_probes, write_report
+from day3.runs import RunFolder
+from day3.similarity import SentencePairs, load_sts, sts_spearman
+from day3.strategies import StrategyConfig
+from day3.ui import out, say
+
+DEFAULT_STRATEGIES = ("full", "lora:4", "lora:16", "lora:64", "frozen")
+# 400 steps of 32, as in the reference measurement: five strategies fit ~20 minutes on 2 cores.
+DEFAULT_TRAIN_SAMPLES = 12_800
+
+
+def sts_probe(
+    data: str = "stsb", max_pairs: int | None = None, max_length: int = 128
+) -> tuple[Probe, SentencePairs]:
+    """The STS probe (Spearman, higher is better) and the pairs it scores, loaded and checked."""
+    pairs = load_sts(data, "validation", max_pairs)
+    name = "stsb" if data == "stsb" else Path(data).stem
+    return Probe(name, lambda m, t: sts_spearman(m, t, pairs, max_length=max_length)), pairs
+
+
+def parse_strategies(strategies) -> list[StrategyConfig]:
+    """`"full,lora:16"` or a list of names/StrategyConfigs -> distinct StrategyConfigs."""
+    if isinstance(strategies, str):
+        strategies = [s.strip() for s in strategies.split(",") if s.strip()]
+    configs = [s if isinstance(s, StrategyConfig) else StrategyConfig.parse(s) for s in strategies]
+    if not configs:
+        raise UserError("--strategies is empty; try --strategies full,lora:16,frozen")
+    labels = [c.label for c in configs]
+    if len(set(labels)) != len(labels):
+        raise UserError(
+            f"--strategies lists a strategy twice ({', '.join(labels)}); give each once"
+        )
+    return configs
+
+
+def run_encoder_forgetting(
+    model: str = "minilm",
+    data: DataSpec | None = None,
+    probe: str = "stsb",
+    strategies=DEFAULT_STRATEGIES,
+    max_train_samples: int | None = None,  # overrides data.max_train_samples when given
+    epochs: float = 1.0,
+    batch_size: int = 32,
+    seed: int = 42,
+    output: str | Path = "runs/forgetting-encoder",
+    overwrite: bool = False,
+    max_probe_pairs: int | None = None,
+    device: str = "auto",
+    bf16: str | bool = "auto",
+    max_length: int = 128,
+) -> dict:
+    """Fine-tune `model` on `data` once per strategy; returns forgetting.json's content."""
+    import torch
+    import transformers
+
+    from day3.trainers import ClassifierJob, evaluate, fine_tune, prepare
+
+    data = dataclasses.replace(data or DataSpec("sst2", max_train_samples=DEFAULT_TRAIN_SAMPLES))
+    if max_train_samples is not None:
+        data = dataclasses.replace(data, max_train_samples=max_train_samples)
+    configs = parse_strategies(strategies)
+    RunFolder(Path(output), overwrite).check()  # before the slow work, not after it
+    sts, pairs = sts_probe(probe, max_probe_pairs, max_length)
+    say(f"probe: {sts.name}, {len(pairs):,} sentence pairs from {pairs.source}")
+    new_task = resolve_source(data.data)
+    if Path(new_task).suffix:
+        new_task = Path(new_task).stem
+
+    results: list[ForgettingResult] = []
+    per_strategy: dict[str, dict] = {}
+    before: dict[str, float] | None = None
+    common: dict = {}  # what every strategy shares, read off the first one
+    with tempfile.TemporaryDirectory(prefix="day3-forgetting-") as tmp:
+        for i, strategy in enumerate(configs):
+            # A fresh DataSpec per job: ClassifierJob writes its seed into the one it is given.
+            job = ClassifierJob(
+                model=model,
+                data=dataclasses.replace(data),
+                strategy=strategy,
+                output=Path(tmp) / f"run{i}",
+                max_length=max_length,
+                device=device,
+                bf16=bf16,
+                epochs=epochs,
+                batch_size=batch_size,
+                seed=seed,
+            )
+            say(f"[{i + 1}/{len(configs)}] strategy {strategy.label}")
+            prep = prepare(job)
+            prep.model.to(job.device_choice.device)
+            if before is None:
+                before = score_probes([sts], prep.model, prep.tokenizer)
+                say(f"{sts.name} before fine-tuning: {before[sts.name]:.4f}")
+                common = {
+                    "model": model,
+                    "model_path": prep.resolved.path,
+                    "model_source": prep.resolved.source,
+                    "data": prep.data.source,
+                    "new_task": new_task,
+                    "new_task_metric": "validation accuracy",
+                    "n_train": len(prep.data.train),
+                    "n_validation": len(prep.data.validation),
+                    "device": job.device_choice.describe(),
+                }
+            measured = fine_tune(prep)
+            metrics = evaluate(prep)
+            after = score_probes([sts], prep.model, prep.tokenizer)
+            result = ForgettingResult.from_scores(
+                strategy.label,
+                new_task,
+                metrics["accuracy"],
+                before,
+                after,
+                measured["train_seconds"],
+            )
+            results.append(result)
+            say(
+                f"{strategy.label}: {new_task} accuracy {metrics['accuracy']:.4f}, {sts.name} "
+                f"{before[sts.name]:.4f} → {after[sts.name]:.4f} "
+                f"({measured['train_seconds']:.1f}s)"
+            )
+            per_strategy[strategy.label] = {
+                "learning_rate": job.training.learning_rate,
+                "steps": measured["steps"],
+                "trainable_params": measured["trainable_params"],
+                "trainable_percent": measured["trainable_percent"],
+                "new_task_f1": metrics["f1"],
+                "peak_memory_mb": measured["peak_memory_mb"],
+            }
+            del prep  # one model in memory at a time
+            gc.collect()
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+
+    settings = {
+        **common,
+        "probe": sts.name,
+        "probe_source": pairs.source,
+        "n_probe_pairs": len(pairs),
+        "probe_metric": "Spearman of cosine similarity, mean-pooled last hidden state",
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "seed": seed,
+        "max_length": max_length,
+        "strategies": per_strategy,
+        "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
+    }
+    folder = write_report(results, settings, output, overwrite)
+    print_results(results, settings)
+    say(f"saved forgetting report {folder}")
+    return json.loads((folder / "forgetting.json").read_text())
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def add_cli(kinds) -> argparse.ArgumentParser:
+    """`day3 forgetting encoder …` under the `forgetting` verb's subparsers."""
+    from day3.cli import add_data_args
+
+    p = kinds.add_parser("encoder", help="fine-tune an encoder several ways; STS-B before vs after")
+    p.add_argument("--model", default="minilm", help="minilm | tiny-bert | FOLDER | HUB_ID")
+    p.add_argument(
+        "--probe",
+        default="stsb",
+        help="stsb | FILE (csv, tsv, jsonl) with sentence1, sentence2, score 0-5",
+    )
+    p.add_argument(
+        "--strategies",
+        default=",".join(DEFAULT_STRATEGIES),
+        help="comma-separated: full, lora:R, frozen",
+    )
+    p.add_argument("--output", required=True, help="report folder to write")
+    p.add_argument("--overwrite", action="store_true", help="replace a non-empty --output")
+    p.add_argument("--epochs", type=float, default=1.0)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--max-length", type=int, default=128)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--max-probe-pairs", type=int, help="score only the first N probe pairs")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    p.add_argument("--no-bf16", action="store_true", help="train in fp32 even where bf16 is native")
+    add_data_args(p, default="sst2")
+    p.set_defaults(func=cmd_forgetting_encoder, max_train_samples=DEFAULT_TRAIN_SAMPLES)
+    return p
+
+
+def cmd_forgetting_encoder(args) -> int:
+    from day3.cli import data_spec
+
+    report = run_encoder_forgetting(
+        model=args.model,
+        data=data_spec(args),
+        probe=args.probe,
+        strategies=args.strategies,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        output=args.output,
+        overwrite=args.overwrite,
+        max_probe_pairs=args.max_probe_pairs,
+        device=args.device,
+        bf16=False if args.no_bf16 else "auto",
+        max_length=args.max_length,
+    )
+    out(json.dumps({"output": str(args.output), "results": report["results"]}))
+    return 0
