@@ -158,6 +158,24 @@ def cmd_predict(args) -> int:
     return 0
 
 
+def cmd_build_mini_flan(args) -> int:
+    from day3.mini_flan import build_info, build_mini_flan
+
+    folder = build_mini_flan(Path(args.output) if args.output else None, force=args.force)
+    info = build_info(folder)
+    print(
+        json.dumps(
+            {
+                "folder": str(folder),
+                "stand_in": info["stand_in"],
+                "exact_match": info["exact_match"],
+                "build_seconds": info["build_seconds"],
+            }
+        )
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="day3", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"day3 {day3.__version__}")
@@ -184,6 +202,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("texts", nargs="+")
     p.add_argument("--allow-pickle", action="store_true")
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("build-mini-flan", help="build the offline Flan-T5 stand-in (cached)")
+    p.add_argument("--force", action="store_true", help="rebuild even if cached")
+    p.add_argument("--output", help="folder to build into (default: the day3 cache)")
+    p.set_defaults(func=cmd_build_mini_flan)
 
     from day3.forgetting import register_cli as register_forgetting
 

@@ -199,9 +199,10 @@ def print_results(results: Sequence[ForgettingResult], settings: dict | None = N
 def register_cli(subparsers) -> argparse._SubParsersAction:
     """Add `day3 forgetting <kind>` to the CLI; returns the kinds' subparsers so that another
     kind (seq2seq) can be added next to `encoder`."""
-    from day3 import forgetting_encoder
+    from day3 import forgetting_encoder, forgetting_seq2seq
 
     p = subparsers.add_parser("forgetting", help="measure what fine-tuning makes a model forget")
     kinds = p.add_subparsers(dest="forgetting_kind", required=True, metavar="KIND")
     forgetting_encoder.add_cli(kinds)
+    forgetting_seq2seq.add_cli(kinds)
     return kinds

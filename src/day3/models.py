@@ -59,6 +59,16 @@ ALIASES: dict[str, Alias] = {
     "tiny-distilbert": Alias(
         "", "random-init 2-layer DistilBERT built from a config (smoke runs)", tiny="distilbert"
     ),
+    "mini-flan": Alias(
+        "",
+        "STAND-IN for Flan-T5: small T5 instruction-tuned by the kit on generated tasks "
+        "(built offline on first use, ~5-10 min on 2 cores, then cached)",
+        tiny="mini-flan",
+    ),
+    "tiny-t5": Alias(
+        "", "random-init 2-layer T5 with the mini-FLAN tokenizer (smoke runs)", tiny="t5"
+    ),
+    "flan-t5": Alias("google/flan-t5-small", "Flan-T5 small, 77M params (Hub)"),
 }
 
 
@@ -148,6 +158,10 @@ def resolve_model(name: str, allow_pickle: bool = False) -> ResolvedModel:
     alias = ALIASES.get(name.lower())
     if alias and alias.embedded:
         return ResolvedModel(name, str(embedded_minilm_dir()), "embedded")
+    if alias and alias.tiny == "mini-flan":
+        from day3.mini_flan import build_mini_flan
+
+        return ResolvedModel(name, str(build_mini_flan()), "built (stand-in)")
     if alias and alias.tiny:
         return ResolvedModel(name, str(build_tiny_model(alias.tiny)), "built")
     hub_id = alias.hub_id if alias else name
@@ -229,7 +243,8 @@ def _first_line(e: Exception) -> str:
 
 
 def build_tiny_model(arch: str, folder: Path | None = None) -> Path:
-    """A 2-layer random-init encoder built from a config, with the embedded uncased tokenizer.
+    """A 2-layer random-init model built from a config: BERT and DistilBERT with the embedded
+    uncased tokenizer, T5 with the mini-FLAN word-level tokenizer.
 
     Cached under the day3 cache; rebuilt deterministically (seed 0) when missing.
     """
@@ -240,8 +255,14 @@ def build_tiny_model(arch: str, folder: Path | None = None) -> Path:
         return folder
     import torch
 
-    tok = AutoTokenizer.from_pretrained(str(embedded_minilm_dir()))
     torch.manual_seed(0)
+    if arch == "t5":
+        from day3.mini_flan import MiniFlanConfig, build_tokenizer, new_model
+
+        tok = build_tokenizer()
+        model = new_model(tok, MiniFlanConfig(d_model=32, d_ff=64, num_layers=2, num_heads=2))
+    else:
+        tok = AutoTokenizer.from_pretrained(str(embedded_minilm_dir()))
     if arch == "bert":
         model = BertModel(
             BertConfig(
@@ -264,7 +285,7 @@ def build_tiny_model(arch: str, folder: Path | None = None) -> Path:
                 max_position_embeddings=128,
             )
         )
-    else:
+    elif arch != "t5":
         raise ValueError(f"no tiny model for {arch}")
     tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
     model.save_pretrained(tmp, safe_serialization=True)

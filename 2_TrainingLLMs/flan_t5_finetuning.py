@@ -1,0 +1,85 @@
+"""Fine-tuning Flan-T5 and measuring what it forgets.
+
+Run:
+    python 2_TrainingLLMs/flan_t5_finetuning.py            # Flan-T5 if reachable, else the stand-in
+    python 2_TrainingLLMs/flan_t5_finetuning.py --smoke    # tiny random T5, seconds
+    python 2_TrainingLLMs/flan_t5_finetuning.py --model google/flan-t5-base --steps 500   # online
+
+Offline there is no pretrained T5, so the kit builds its own *stand-in*, "mini-FLAN": a small T5
+instruction-tuned on six generated tasks (first run: a few minutes on 2 cores, then cached).
+Everything below runs unchanged on the real Flan-T5, where the new task is DialogSum.
+
+The story: meet the instruction-tuned model, check what it can do, fine-tune it on one new
+task, and ask the old questions again. Full fine-tuning learns the new task and forgets old
+ones ("catastrophic forgetting"); LoRA, replaying old tasks (multi-task fine-tuning) and a lower
+learning rate each trade some of the new task for memory of the old.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
+
+import day3  # noqa: E402, F401  (offline switches first)
+from day3.errors import UserError  # noqa: E402
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--model", default="google/flan-t5-small")
+parser.add_argument("--strategies", default="full,lora,replay:0.2,low-lr")
+parser.add_argument("--steps", type=int, default=300)
+parser.add_argument("--output", default="runs/flan-t5-forgetting")
+parser.add_argument("--overwrite", action="store_true")
+parser.add_argument("--smoke", action="store_true", help="tiny random T5, a few steps")
+args = parser.parse_args()
+if args.smoke:
+    args.model, args.steps, args.strategies = "tiny-t5", 3, "full,lora"
+
+try:
+    # 1. Which model? The real Flan-T5 when the Hub (or a cached copy) is there, else the stand-in.
+    from day3.forgetting_seq2seq import load_seq2seq, run_seq2seq_forgetting
+    from day3.models import resolve_model
+
+    try:
+        resolved = resolve_model(args.model)
+        print(f"model: {resolved.describe()}")
+    except UserError as e:
+        print(f"{args.model} is not available here ({e}).")
+        print(
+            "Using the kit's mini-FLAN STAND-IN instead: a small T5 the kit instruction-tunes "
+            "itself. It is not Flan-T5; the method is the same."
+        )
+        args.model = "mini-flan"
+        resolved = resolve_model(args.model)
+
+    # 2. What does it know? Instruction-tuned models answer prompts they were tuned on.
+    from day3.seq2seq import generate
+
+    model, tokenizer = load_seq2seq(resolved.path)
+    prompts = [
+        "is this review positive or negative ? review : the plot was not boring",
+        "anna has a red ball . ben has a blue hat . question : what color is the hat of ben ?",
+        "translate to french : the green fox",
+        "what is the largest digit : 3 8 1",
+    ]  # the last one is the new task: not yet known
+    for prompt, answer in zip(
+        prompts, generate(model, tokenizer, prompts, max_new_tokens=8), strict=True
+    ):
+        print(f"  {prompt}\n    -> {answer}")
+
+    # 3-4. Fine-tune on the new task once per strategy, from the same weights, and score every
+    #      old task before and after. T5 trains in fp32 on CPU: it overflows in fp16.
+    report = run_seq2seq_forgetting(
+        args.model, args.strategies, steps=args.steps, output=args.output, overwrite=args.overwrite
+    )
+
+    # 5. Read the table: the new-task score is what was learned, the drops what was lost.
+    for r in report["results"]:
+        print(
+            f"{r['strategy']:>12}: new task {r['new_task_score']:.2f}, "
+            f"average forgetting {r['average_forgetting']:+.3f}"
+        )
+    print(f"learn-forget plot: {Path(args.output) / 'forgetting.png'}")
+except UserError as e:
+    print(f"error: {e}", file=sys.stderr)
+    sys.exit(2)

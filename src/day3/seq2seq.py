@@ -1,0 +1,179 @@
+"""Sequence-to-sequence (T5-family) training and evaluation, shared by the Flan-T5 lesson, the
+mini-FLAN stand-in and `day3 forgetting seq2seq`.
+
+- Labels are padded with -100 so that padding never counts in the loss (the collator does it).
+- Generation lengths are always explicit: model defaults differ across checkpoints and a
+  silent 20-token cap truncates summaries.
+- fp32 by default on CPU: T5 is known to overflow in fp16, and bf16 is used only when asked.
+- Metrics ship their code: exact match by hand, ROUGE from `rouge-score` (no `evaluate.load`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from day3.device import DeviceChoice, peak_memory_mb, reset_peak_memory
+from day3.errors import UserError
+
+
+@dataclass
+class Seq2SeqBudget:
+    """How much to train: the parts of `Seq2SeqTrainingArguments` a lesson varies."""
+
+    max_steps: int = 1000
+    learning_rate: float = 1e-3
+    batch_size: int = 64
+    warmup: float = 0.05  # fraction of steps
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.max_steps < 1:
+            raise UserError(f"--steps must be at least 1 (got {self.max_steps})")
+        if self.batch_size < 1:
+            raise UserError(f"--batch-size must be at least 1 (got {self.batch_size})")
+        if self.learning_rate <= 0:
+            raise UserError(f"--lr must be positive (got {self.learning_rate})")
+
+
+def tokenize_pairs(dataset, tokenizer, max_source_length: int = 128, max_target_length: int = 32):
+    """Columns `input`, `target` -> input_ids, attention_mask, labels (unpadded: the collator
+    pads inputs with the pad id and labels with -100)."""
+
+    def encode(batch):
+        enc = tokenizer(batch["input"], truncation=True, max_length=max_source_length)
+        enc["labels"] = tokenizer(
+            text_target=batch["target"], truncation=True, max_length=max_target_length
+        )["input_ids"]
+        return enc
+
+    keep = [c for c in dataset.column_names if c not in ("input", "target")]
+    return dataset.map(encode, batched=True, remove_columns=["input", "target", *keep])
+
+
+def training_arguments(output_dir: str, budget: Seq2SeqBudget, device: DeviceChoice, **overrides):
+    from transformers import Seq2SeqTrainingArguments
+
+    kwargs = dict(
+        output_dir=output_dir,
+        max_steps=budget.max_steps,
+        learning_rate=budget.learning_rate,
+        per_device_train_batch_size=budget.batch_size,
+        warmup_steps=budget.warmup,
+        lr_scheduler_type="linear",
+        weight_decay=0.01,
+        logging_strategy="steps",
+        logging_steps=max(1, budget.max_steps // 50),
+        save_strategy="no",
+        eval_strategy="no",
+        seed=budget.seed,
+        data_seed=budget.seed,
+        report_to="none",
+        dataloader_num_workers=0,
+        disable_tqdm=False,
+        **device.training_kwargs(),
+    )
+    kwargs.update(overrides)
+    return Seq2SeqTrainingArguments(**kwargs)
+
+
+def train_seq2seq(model, tokenizer, train_tokenized, args) -> dict:
+    """Train in place with `Seq2SeqTrainer`; returns time, throughput, memory and the losses."""
+    from transformers import DataCollatorForSeq2Seq, Seq2SeqTrainer
+
+    collator = DataCollatorForSeq2Seq(tokenizer, model=model, label_pad_token_id=-100)
+    trainer = Seq2SeqTrainer(
+        model=model,
+        args=args,
+        train_dataset=train_tokenized,
+        processing_class=tokenizer,
+        data_collator=collator,
+    )
+    device = DeviceChoice("cpu" if args.use_cpu else model.device.type, bool(args.bf16))
+    reset_peak_memory(device)
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(sys.stderr):
+        trainer.train()
+    seconds = time.perf_counter() - start
+    losses = [e["loss"] for e in trainer.state.log_history if "loss" in e]
+    model_out = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
+    return {
+        "model": model_out,
+        "train_seconds": round(seconds, 2),
+        "steps": trainer.state.global_step,
+        "samples_per_second": round(
+            trainer.state.global_step * args.per_device_train_batch_size / seconds, 1
+        ),
+        "peak_memory_mb": round(peak_memory_mb(device), 1),
+        "losses": losses,
+    }
+
+
+@torch.inference_mode()
+def generate(
+    model,
+    tokenizer,
+    inputs: list[str],
+    max_new_tokens: int = 32,
+    batch_size: int = 64,
+    num_beams: int = 1,
+    max_source_length: int = 512,
+) -> list[str]:
+    """Greedy (or beam) decoding in length-sorted batches; outputs in input order."""
+    if max_new_tokens < 1:
+        raise UserError(f"max_new_tokens must be at least 1 (got {max_new_tokens})")
+    model.eval()
+    device = next(model.parameters()).device
+    order = np.argsort([len(t) for t in inputs])[::-1]
+    outputs: list[str] = [""] * len(inputs)
+    for start in range(0, len(inputs), batch_size):
+        idx = order[start : start + batch_size]
+        batch = tokenizer(
+            [inputs[i] for i in idx],
+            return_tensors="pt",
+            padding=True,
+            truncation=True,
+            max_length=max_source_length,
+        ).to(device)
+        generated = model.generate(
+            **batch, max_new_tokens=max_new_tokens, num_beams=num_beams, do_sample=False
+        )
+        for i, text in zip(idx, decode(tokenizer, generated), strict=True):
+            outputs[i] = text
+    return outputs
+
+
+def decode(tokenizer, ids) -> list[str]:
+    """Decode ids that may hold -100 (masked labels): they become padding, never a crash."""
+    ids = np.asarray(ids.cpu() if hasattr(ids, "cpu") else ids)
+    ids = np.where(ids < 0, tokenizer.pad_token_id, ids)
+    return [t.strip() for t in tokenizer.batch_decode(ids, skip_special_tokens=True)]
+
+
+def normalize(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().lower())
+
+
+def exact_match(predictions: list[str], references: list[str]) -> float:
+    if not references:
+        raise ValueError("exact match of nothing")
+    hits = sum(normalize(p) == normalize(r) for p, r in zip(predictions, references, strict=True))
+    return hits / len(references)
+
+
+def rouge(predictions: list[str], references: list[str]) -> dict[str, float]:
+    """ROUGE-1/2/L F-measure (x100), with stemming, as usually reported for summarisation."""
+    from rouge_score import rouge_scorer
+
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
+    totals = {"rouge1": 0.0, "rouge2": 0.0, "rougeL": 0.0}
+    for p, r in zip(predictions, references, strict=True):
+        for key, score in scorer.score(r, p).items():
+            totals[key] += score.fmeasure
+    return {k: round(100 * v / max(1, len(references)), 2) for k, v in totals.items()}

@@ -1,0 +1,136 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+from datasets import Dataset
+
+from day3.errors import UserError
+from day3.forgetting_seq2seq import Seq2SeqStrategy, run_seq2seq_forgetting
+from day3.mini_flan import MiniFlanConfig, build_info, build_mini_flan, build_tokenizer
+from day3.mini_flan_tasks import MIXTURE, eval_set, sample
+from day3.models import resolve_model
+from day3.seq2seq import (
+    Seq2SeqBudget,
+    decode,
+    exact_match,
+    generate,
+    rouge,
+    tokenize_pairs,
+    train_seq2seq,
+    training_arguments,
+)
+
+
+@pytest.fixture(scope="module")
+def tiny_t5():
+    from day3.forgetting_seq2seq import load_seq2seq
+
+    return load_seq2seq(resolve_model("tiny-t5").path)
+
+
+def test_word_level_tokenizer_round_trips_and_appends_eos():
+    tok = build_tokenizer()
+    text = "translate to french : the red cat"
+    ids = tok(text)["input_ids"]
+    assert ids[-1] == tok.eos_token_id == 1 and tok.pad_token_id == 0
+    assert tok.decode(ids, skip_special_tokens=True) == text
+    assert tok.unk_token_id not in ids
+
+
+def test_held_out_prompts_never_appear_in_training():
+    for task in MIXTURE:
+        held = {r["input"] for r in eval_set(task)}
+        train = {r["input"] for r in sample(task, 500, seed=100, exclude=held, distinct=False)}
+        assert held and not held & train, task
+
+
+def test_labels_are_padded_with_minus_100_and_decoding_never_crashes(tiny_t5):
+    from transformers import DataCollatorForSeq2Seq
+
+    model, tok = tiny_t5
+    rows = [
+        {"input": "what is the last word : cat dog", "target": "dog"},
+        {"input": "translate to french : the red cat", "target": "le chat rouge"},
+    ]
+    ds = tokenize_pairs(Dataset.from_list(rows), tok)
+    batch = DataCollatorForSeq2Seq(tok, model=model, label_pad_token_id=-100)(list(ds))
+    labels = batch["labels"]
+    assert (labels == -100).sum() == 2  # "dog </s>" padded to "le chat rouge </s>"
+    loss = model(**batch).loss
+    assert torch.isfinite(loss)
+    assert decode(tok, labels) == ["dog", "le chat rouge"]
+    assert decode(tok, np.full((1, 4), -100)) == [""]
+
+
+def test_generate_returns_text_in_input_order(tiny_t5):
+    model, tok = tiny_t5
+    inputs = ["what is the last word : cat dog", "is there a cat in : cat"]
+    out = generate(model, tok, inputs, max_new_tokens=5)
+    assert len(out) == 2 and all(isinstance(o, str) for o in out)
+    with pytest.raises(UserError):
+        generate(model, tok, inputs, max_new_tokens=0)
+
+
+def test_metrics():
+    assert exact_match(["Le chat ", "no"], ["le  chat", "yes"]) == 0.5
+    r = rouge(["the cat sat on the mat"], ["the cat sat on the mat"])
+    assert r == {"rouge1": 100.0, "rouge2": 100.0, "rougeL": 100.0}
+    assert rouge(["dogs bark"], ["the cat sat"])["rouge1"] == 0.0
+
+
+@pytest.mark.slow
+def test_tiny_t5_loss_falls(tiny_t5, tmp_path):
+    from day3.device import pick_device
+
+    model, tok = tiny_t5
+    train = tokenize_pairs(Dataset.from_list(sample("last-word", 512, seed=3, distinct=False)), tok)
+    args = training_arguments(
+        str(tmp_path), Seq2SeqBudget(60, 3e-3, 32), pick_device(bf16=False), logging_steps=5
+    )
+    losses = train_seq2seq(model, tok, train, args)["losses"]
+    assert sum(losses[-3:]) / 3 < 0.7 * losses[0], losses
+
+
+@pytest.mark.slow
+def test_mini_flan_build_is_labelled_cached_and_deterministic(tmp_path):
+    config = MiniFlanConfig(
+        d_model=32, d_ff=64, num_layers=1, num_heads=2, steps=20, train_per_task=200
+    )
+    a = build_mini_flan(tmp_path / "a", config)
+    info = build_info(a)
+    assert "stand-in" in info["stand_in"] and set(info["exact_match"]) == set(MIXTURE)
+    assert "stand-in" in json.loads((a / "config.json").read_text())["day3_stand_in"]
+    stamp = (a / "model.safetensors").stat().st_mtime_ns
+    assert build_mini_flan(tmp_path / "a", config) == a  # cached: not rebuilt
+    assert (a / "model.safetensors").stat().st_mtime_ns == stamp
+    b = build_mini_flan(tmp_path / "b", config)
+    assert (a / "model.safetensors").read_bytes() == (b / "model.safetensors").read_bytes()
+
+
+def test_strategy_parsing():
+    assert Seq2SeqStrategy.parse("replay:0.1").replay == 0.1
+    assert Seq2SeqStrategy.parse("lora:8").lora_r == 8
+    assert Seq2SeqStrategy.parse("low-lr").lr_scale == 0.1
+    for bad in ("replay:1.5", "replay:x", "lora:0", "adam", "full:2"):
+        with pytest.raises(UserError):
+            Seq2SeqStrategy.parse(bad)
+
+
+@pytest.mark.slow
+def test_seq2seq_forgetting_end_to_end_on_a_tiny_t5(tmp_path):
+    report = run_seq2seq_forgetting(
+        "tiny-t5",
+        "full,lora:4,replay:0.5,low-lr",
+        steps=3,
+        batch_size=8,
+        n_train=64,
+        output=tmp_path / "f",
+    )
+    assert [r["strategy"] for r in report["results"]] == ["full", "lora:4", "replay:0.5", "low-lr"]
+    for r in report["results"]:
+        assert set(r["probes"]) == set(MIXTURE)
+        for p in r["probes"].values():
+            assert p["drop"] == pytest.approx(p["before"] - p["after"])
+    assert report["settings"]["stand_in"] is True
+    assert (tmp_path / "f" / "forgetting.png").is_file()
