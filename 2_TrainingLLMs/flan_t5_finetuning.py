@@ -58,7 +58,7 @@ try:
     model, tokenizer = load_seq2seq(resolved.path)
     prompts = [
         "is this review positive or negative ? review : the plot was not boring",
-        "anna has a red ball . ben has a blue hat . question : what color is the hat of ben ?",
+        "anna has a red ball . ben has a blue hat . question : what color is the hat ?",
         "translate to french : the green fox",
         "what is the largest digit : 3 8 1",
     ]  # the last one is the new task: not yet known

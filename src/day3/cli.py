@@ -50,13 +50,17 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--model", default="minilm", help="minilm | distilbert | tiny-bert | FOLDER | HUB_ID"
     )
-    g.add_argument("--strategy", default="full", help="full | lora | lora:R | frozen")
+    g.add_argument(
+        "--strategy", default="full", help="full | lora | lora:R | ia3 | prompt-tuning | frozen"
+    )
     g.add_argument("--lora-r", type=int, help="LoRA rank (default 16)")
     g.add_argument("--output", required=True, help="run folder to write")
     g.add_argument("--overwrite", action="store_true", help="replace a non-empty --output")
     g.add_argument("--epochs", type=float, default=3.0)
     g.add_argument(
-        "--lr", type=float, help="default per strategy: full 5e-5, lora 5e-4, frozen 2e-3"
+        "--lr",
+        type=float,
+        help="default per strategy: full 5e-5, lora 5e-4, ia3 1e-2, prompt-tuning 3e-3, frozen 2e-3",
     )
     g.add_argument("--batch-size", type=int, default=32)
     g.add_argument("--max-length", type=int, default=128)
@@ -211,6 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     from day3.forgetting import register_cli as register_forgetting
 
     register_forgetting(sub)
+
+    from day3.compare import register_cli as register_compare
+
+    register_compare(sub)
     return parser
 
 

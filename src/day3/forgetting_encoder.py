@@ -9,6 +9,9 @@ strategies start from the same encoder weights (LoRA's B matrices start at zero)
 Per-strategy models are not kept: they train in a temporary folder and only the report is
 written. The report is the result; five copies of the weights would be 450 MB of clutter that
 `day3 finetune-classifier` can reproduce for any one strategy.
+
+The per-strategy step (`strategy_job`, `train_and_probe`, `release`) is shared with
+`day3.compare`, which puts the same rows and more into one table.
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ import dataclasses
 import gc
 import json
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from day3.data import DataSpec, resolve_source
 from day3.errors import UserError
@@ -27,6 +33,9 @@ from day3.runs import RunFolder
 from day3.similarity import SentencePairs, load_sts, sts_spearman
 from day3.strategies import StrategyConfig
 from day3.ui import out, say
+
+if TYPE_CHECKING:  # the CLI imports this module to build its parser: no torch until it runs
+    from day3.trainers import ClassifierJob, Prepared
 
 DEFAULT_STRATEGIES = ("full", "lora:4", "lora:16", "lora:64", "frozen")
 # 400 steps of 32, as in the reference measurement: five strategies fit ~20 minutes on 2 cores.
@@ -77,8 +86,6 @@ def run_encoder_forgetting(
     import torch
     import transformers
 
-    from day3.trainers import ClassifierJob, evaluate, fine_tune, prepare
-
     data = dataclasses.replace(data or DataSpec("sst2", max_train_samples=DEFAULT_TRAIN_SAMPLES))
     if max_train_samples is not None:
         data = dataclasses.replace(data, max_train_samples=max_train_samples)
@@ -86,9 +93,7 @@ def run_encoder_forgetting(
     RunFolder(Path(output), overwrite).check()  # before the slow work, not after it
     sts, pairs = sts_probe(probe, max_probe_pairs, max_length)
     say(f"probe: {sts.name}, {len(pairs):,} sentence pairs from {pairs.source}")
-    new_task = resolve_source(data.data)
-    if Path(new_task).suffix:
-        new_task = Path(new_task).stem
+    new_task = new_task_name(data)
 
     results: list[ForgettingResult] = []
     per_strategy: dict[str, dict] = {}
@@ -96,12 +101,12 @@ def run_encoder_forgetting(
     common: dict = {}  # what every strategy shares, read off the first one
     with tempfile.TemporaryDirectory(prefix="day3-forgetting-") as tmp:
         for i, strategy in enumerate(configs):
-            # A fresh DataSpec per job: ClassifierJob writes its seed into the one it is given.
-            job = ClassifierJob(
-                model=model,
-                data=dataclasses.replace(data),
-                strategy=strategy,
-                output=Path(tmp) / f"run{i}",
+            say(f"[{i + 1}/{len(configs)}] strategy {strategy.label}")
+            job = strategy_job(
+                model,
+                data,
+                strategy,
+                Path(tmp) / f"run{i}",
                 max_length=max_length,
                 device=device,
                 bf16=bf16,
@@ -109,26 +114,11 @@ def run_encoder_forgetting(
                 batch_size=batch_size,
                 seed=seed,
             )
-            say(f"[{i + 1}/{len(configs)}] strategy {strategy.label}")
-            prep = prepare(job)
-            prep.model.to(job.device_choice.device)
+            run = train_and_probe(job, [sts], before)
             if before is None:
-                before = score_probes([sts], prep.model, prep.tokenizer)
-                say(f"{sts.name} before fine-tuning: {before[sts.name]:.4f}")
-                common = {
-                    "model": model,
-                    "model_path": prep.resolved.path,
-                    "model_source": prep.resolved.source,
-                    "data": prep.data.source,
-                    "new_task": new_task,
-                    "new_task_metric": "validation accuracy",
-                    "n_train": len(prep.data.train),
-                    "n_validation": len(prep.data.validation),
-                    "device": job.device_choice.describe(),
-                }
-            measured = fine_tune(prep)
-            metrics = evaluate(prep)
-            after = score_probes([sts], prep.model, prep.tokenizer)
+                before = run.before
+                common = shared_settings(run, model, new_task)
+            metrics, measured, after = run.metrics, run.measured, run.after
             result = ForgettingResult.from_scores(
                 strategy.label,
                 new_task,
@@ -151,10 +141,7 @@ def run_encoder_forgetting(
                 "new_task_f1": metrics["f1"],
                 "peak_memory_mb": measured["peak_memory_mb"],
             }
-            del prep  # one model in memory at a time
-            gc.collect()
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
+            release(run)
 
     settings = {
         **common,
@@ -175,6 +162,87 @@ def run_encoder_forgetting(
     return json.loads((folder / "forgetting.json").read_text())
 
 
+# ---------------------------------------------------------------- one strategy
+
+
+@dataclass
+class StrategyRun:
+    """One strategy trained and measured. `prep.model` is the trained model, still in memory."""
+
+    job: ClassifierJob
+    prep: Prepared
+    measured: dict  # day3.trainers.fine_tune's measurements
+    metrics: dict  # new-task validation metrics
+    before: dict[str, float]  # probe scores of the pretrained model
+    after: dict[str, float]  # probe scores after training
+
+
+def strategy_job(
+    model: str, data: DataSpec, strategy: StrategyConfig, output: Path, **settings
+) -> ClassifierJob:
+    """A ClassifierJob for one strategy of a comparison: same data, budget and seed for all."""
+    from day3.trainers import ClassifierJob
+
+    # A fresh DataSpec per job: ClassifierJob writes its seed into the one it is given.
+    return ClassifierJob(
+        model=model, data=dataclasses.replace(data), strategy=strategy, output=output, **settings
+    )
+
+
+def train_and_probe(
+    job: ClassifierJob,
+    probes: list[Probe],
+    before: dict[str, float] | None = None,
+    train: Callable[[Prepared], dict] | None = None,
+) -> StrategyRun:
+    """prepare → probes (unless `before` is given: every strategy starts from the same
+    pretrained encoder) → train (default `fine_tune`) → evaluate → probes again."""
+    from day3.trainers import evaluate, fine_tune, prepare
+
+    prep = prepare(job)
+    prep.model.to(job.device_choice.device)
+    if before is None:
+        before = score_probes(probes, prep.model, prep.tokenizer)
+        for name, score in before.items():
+            say(f"{name} before fine-tuning: {score:.4f}")
+    measured = (train or fine_tune)(prep)
+    metrics = evaluate(prep)
+    after = score_probes(probes, prep.model, prep.tokenizer)
+    return StrategyRun(job, prep, measured, metrics, before, after)
+
+
+def shared_settings(run: StrategyRun, model: str, new_task: str) -> dict:
+    """What every strategy of a comparison shares, read off one run."""
+    prep = run.prep
+    return {
+        "model": model,
+        "model_path": prep.resolved.path,
+        "model_source": prep.resolved.source,
+        "data": prep.data.source,
+        "new_task": new_task,
+        "new_task_metric": "validation accuracy",
+        "n_train": len(prep.data.train),
+        "n_validation": len(prep.data.validation),
+        "device": run.job.device_choice.describe(),
+    }
+
+
+def release(run: StrategyRun) -> None:
+    """Drop the trained model before the next strategy loads: one model in memory at a time."""
+    import torch
+
+    run.prep = None
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def new_task_name(data: DataSpec) -> str:
+    """`sst2`, `embedded`, or a file's stem: the new task's name in reports."""
+    name = resolve_source(data.data)
+    return Path(name).stem if Path(name).suffix else name
+
+
 # ---------------------------------------------------------------- CLI
 
 
@@ -192,7 +260,7 @@ def add_cli(kinds) -> argparse.ArgumentParser:
     p.add_argument(
         "--strategies",
         default=",".join(DEFAULT_STRATEGIES),
-        help="comma-separated: full, lora:R, frozen",
+        help="comma-separated: full, lora:R, ia3, prompt-tuning, frozen",
     )
     p.add_argument("--output", required=True, help="report folder to write")
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --output")

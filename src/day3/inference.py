@@ -35,11 +35,7 @@ def load_classifier_folder(folder: str | Path, allow_pickle: bool = False):
     check_model_folder(folder, allow_pickle)
     tokenizer = load_tokenizer(str(folder))
     if (folder / "adapter_config.json").is_file():
-        from peft import AutoPeftModelForSequenceClassification
-
-        model = AutoPeftModelForSequenceClassification.from_pretrained(
-            str(folder), use_safetensors=True
-        )
+        model = _load_adapter(folder)
     else:
         from transformers import AutoModelForSequenceClassification
 
@@ -47,6 +43,24 @@ def load_classifier_folder(folder: str | Path, allow_pickle: bool = False):
             str(folder), use_safetensors=not allow_pickle, trust_remote_code=False
         )
     return model.eval(), tokenizer
+
+
+def _load_adapter(folder: Path):
+    """A peft adapter (LoRA, IA3, prompt tuning) on its base model. The adapter folder has no
+    config.json, so the base would come back with 2 anonymous labels (LABEL_0, LABEL_1) and a
+    3-class head would not fit it: a run folder's metrics.json names the classes."""
+    from peft import AutoPeftModelForSequenceClassification, PeftConfig, PeftModel
+
+    metrics = folder / "metrics.json"
+    names = json.loads(metrics.read_text()).get("label_names") if metrics.is_file() else None
+    if not names:
+        return AutoPeftModelForSequenceClassification.from_pretrained(
+            str(folder), use_safetensors=True
+        )
+    from day3.models import load_classifier
+
+    base = PeftConfig.from_pretrained(str(folder)).base_model_name_or_path
+    return PeftModel.from_pretrained(load_classifier(base, dict(enumerate(names))), str(folder))
 
 
 def id2label_of(model) -> dict[int, str]:

@@ -8,7 +8,9 @@ config, its model card and every report that uses it.
 
 Why it learns in minutes where a byte-level T5 did not: a word-level vocabulary of ~120 tokens
 makes prompts ~15 tokens instead of ~80 bytes, and the output layer tiny; relative position
-buckets suit the copy/reverse/sort tasks; a short warm-up and a linear decay at 2e-3 are enough.
+buckets let the encoder mark "the last word"; Adam at 5e-4 with a short warm-up and linear decay
+(higher rates saturate T5's unscaled attention). Positional tasks learn suddenly, after ~600
+single-task steps: the mixture needs its ~4,000 steps.
 """
 
 from __future__ import annotations
@@ -37,12 +39,14 @@ class MiniFlanConfig:
     d_ff: int = 512
     num_layers: int = 3
     num_heads: int = 4
-    steps: int = 3000
+    steps: int = 4000
     batch_size: int = 64
-    learning_rate: float = 2e-3
+    # T5 scales no attention logits (it folds that into the init), so Adam at 2e-3 saturates
+    # the softmax early: measured here, 5e-4 learned `last-word` to 100% where 2e-3 gave 25%.
+    learning_rate: float = 5e-4
     train_per_task: int = 8000
     seed: int = 0
-    version: int = 1  # bump when tasks or training change: the cache key
+    version: int = 2  # bump when tasks or training change: the cache key
 
     def key(self) -> str:
         return "mini-flan-" + "-".join(str(v) for v in asdict(self).values())

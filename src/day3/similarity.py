@@ -110,8 +110,10 @@ def _score(value, i: int, table) -> float:
 
 def encoder_of(model):
     """The bare encoder inside a model: itself, a *ForSequenceClassification's backbone, or a
-    peft model's backbone *with its LoRA layers in place* (peft injects them into the wrapped
-    model's modules, so the encoder reached through get_base_model() runs them)."""
+    peft model's backbone *with its LoRA or IA3 layers in place* (peft injects them into the
+    wrapped model's modules, so the encoder reached through get_base_model() runs them).
+    Prompt tuning injects nothing: its virtual tokens are prepended in the PeftModel's own
+    forward, so the encoder reached here is the unchanged pretrained one."""
     if hasattr(model, "get_base_model"):  # peft.PeftModel; its .base_model is the LoraModel
         model = model.get_base_model()
     return model.base_model  # transformers: the backbone (`bert`, `distilbert`), or itself

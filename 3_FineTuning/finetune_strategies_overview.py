@@ -1,0 +1,135 @@
+"""Fine-tuning strategies side by side: full, LoRA, IA3, prompt tuning, frozen, multi-task.
+
+Run (offline, a few minutes on a 2-core laptop: embedded MiniLM + the kit's embedded reviews):
+    python 3_FineTuning/finetune_strategies_overview.py
+    python 3_FineTuning/finetune_strategies_overview.py --smoke      # tiny random model, seconds
+With the data mirror, the STS-B (forgetting) columns and the multi-task row fill in:
+    DAY3_DATA_DIR=../shared/data python 3_FineTuning/finetune_strategies_overview.py
+    DAY3_DATA_DIR=../shared/data python 3_FineTuning/finetune_strategies_overview.py \\
+        --data sst2 --max-train-samples 4000 --epochs 1 --overwrite
+The same comparison from a shell:
+    day3 compare-strategies --data sst2 --max-train-samples 4000 --epochs 1 --output runs/compare
+
+One pretrained encoder (all-MiniLM-L6-v2, a sentence-similarity model), one new task
+(sentiment), six ways to teach it, one table. Every row gets the same sentences, the same number
+of steps and the same seed; only the learning rate follows the strategy.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
+
+from day3.cli import add_data_args, data_spec  # noqa: E402
+from day3.errors import UserError  # noqa: E402
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--model", default="minilm", help="minilm | tiny-bert | FOLDER | HUB_ID")
+parser.add_argument(
+    "--strategies",
+    default="full,lora,ia3,prompt-tuning,frozen,multitask",
+    help="comma-separated: full, lora, lora:R, ia3, prompt-tuning, frozen, multitask",
+)
+parser.add_argument("--epochs", type=float)
+parser.add_argument("--batch-size", type=int, default=16)
+parser.add_argument("--seed", type=int, default=42)
+parser.add_argument("--max-probe-pairs", type=int, help="score only the first N STS-B pairs")
+parser.add_argument("--output", default="runs/strategies", help="report folder to write")
+parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --output")
+parser.add_argument("--smoke", action="store_true", help="tiny random model, 64 samples, seconds")
+add_data_args(parser, default="embedded")
+args = parser.parse_args()
+if args.smoke:  # every row on a 2-layer random BERT: proves the plumbing, not the numbers
+    args.model, args.epochs = "tiny-bert", 1
+    args.max_train_samples, args.max_eval_samples = args.max_train_samples or 64, 32
+    args.max_probe_pairs = args.max_probe_pairs or 64
+embedded = args.data == "embedded"
+if args.epochs is None:
+    # 400 embedded sentences make 25 steps an epoch: take several. SST-2 has plenty for one.
+    args.epochs = 4 if embedded else 1
+# The embedded sample gives only ~100 steps in all: take bigger ones than the SST-2 defaults
+# (day3.trainers.DEFAULT_LR), as 3_FineTuning/distilbert_finetuning.py does.
+EMBEDDED_LR = {"full": 1e-4, "multitask": 1e-4, "lora": 1e-3, "frozen": 3e-3}
+
+# 1. The rows, and what each one changes in the model.
+#
+#    Single-task vs multi-task. `full` is single-task fine-tuning: every weight moves to serve
+#    sentiment alone, and nothing stops the encoder from drifting away from what it was good
+#    at (ranking sentences by meaning). `multitask` is the same full fine-tuning, but every step
+#    also pays a second loss on the encoder's first task, sentence similarity (STS-B pairs:
+#    the cosine of the two sentence embeddings should match the human score / 5). One shared
+#    encoder, two objectives: the second is a brake on forgetting.
+#
+#    PEFT (parameter-efficient fine-tuning, the `peft` library): freeze the 22.7M pretrained
+#    weights and train a few new ones, plus the classification head, which is new anyway.
+#      - lora:          low-rank updates W + BA on the attention query/value projections.
+#      - ia3:           one learned scaling vector each for keys, values and the feed-forward
+#                       activation of every layer: even fewer parameters than LoRA.
+#      - prompt-tuning: 20 trainable "virtual token" embeddings prepended to every input; the
+#                       network is untouched, only what it reads changes.
+#    A PEFT run ships an adapter of kilobytes to a few MB instead of a whole model copy.
+#
+#    Transfer learning as feature extraction: `frozen` trains the head alone on the pretrained
+#    sentence features. Cheapest of all, cannot forget; works as well as the features allow.
+#
+#    The STS-B columns measure forgetting: the encoder's similarity skill (Spearman on STS-B
+#    pairs) before and after. Half the STS-B pairs probe every row; the other half is what
+#    `multitask` trains on, so no row is scored on pairs it has seen. Without STS-B (offline,
+#    no mirror) those columns say n/a and the multi-task row is skipped.
+try:
+    from day3.compare import compare_strategies
+
+    # 2. Train every row, measure, save the report (comparison.json, .md, .png).
+    report = compare_strategies(
+        model=args.model,
+        data=data_spec(args),
+        strategies=args.strategies,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        output=args.output,
+        overwrite=args.overwrite,
+        max_probe_pairs=args.max_probe_pairs,
+        learning_rates=EMBEDDED_LR if embedded else None,
+    )
+except UserError as e:
+    print(f"error: {e}", file=sys.stderr)
+    sys.exit(2)
+
+# 3. The table (comparison.md holds it with its notes; comparison.png plots accuracy against
+#    the share of parameters trained).
+print((Path(args.output) / "comparison.md").read_text())
+
+# 4. What to notice, read off this run's numbers.
+rows = {r["strategy"]: r for r in report["rows"]}
+print("What to notice:")
+best = max(rows.values(), key=lambda r: r["accuracy"])
+print(
+    f"  - Best accuracy: {best['strategy']} ({best['accuracy']:.3f}). How far behind is each PEFT"
+)
+print("    row, for how many fewer trained parameters? (comparison.png: log scale)")
+if "full" in rows:
+    small = min(rows.values(), key=lambda r: r["saved_mb"])
+    print(
+        f"  - Shipping: full saves {rows['full']['saved_mb']:.1f} MB per task, "
+        f"{small['strategy']} {small['saved_mb'] * 1024:.0f} KB. Ten tasks on one base model: "
+        "ten adapters, not ten models."
+    )
+drops = {k: r["sts_drop"] for k, r in rows.items() if r["sts_drop"] is not None}
+if drops:
+    ranked = ", ".join(f"{k} {v:+.4f}" for k, v in sorted(drops.items(), key=lambda kv: kv[1]))
+    print(f"  - Forgetting (STS-B drop, lower is better): {ranked}.")
+    print("    frozen and prompt-tuning are 0 by construction: no encoder weight moved.")
+    if "full" in drops and "multitask" in drops:
+        print(
+            f"  - Single- vs multi-task: full lost {drops['full']:+.3f}, multitask "
+            f"{drops['multitask']:+.3f}, for accuracy {rows['full']['accuracy']:.3f} vs "
+            f"{rows['multitask']['accuracy']:.3f}. Practising the old task while learning the "
+            "new one is the classic remedy for catastrophic forgetting."
+        )
+else:
+    print("  - No STS-B here, so no forgetting columns: set DAY3_DATA_DIR to the data mirror.")
+print("  - Time and memory: PEFT still runs the whole network forward and backward, so it saves")
+print("    less time than its parameter count suggests; the optimizer state is what shrinks.")
+print(f"\nreport: {args.output}/comparison.md, comparison.json, comparison.png")
