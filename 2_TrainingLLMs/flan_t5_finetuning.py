@@ -6,7 +6,7 @@ Run:
     python 2_TrainingLLMs/flan_t5_finetuning.py --model google/flan-t5-base --steps 500   # online
 
 Offline there is no pretrained T5, so the kit builds its own *stand-in*, "mini-FLAN": a small T5
-instruction-tuned on six generated tasks (first run: a few minutes on 2 cores, then cached).
+instruction-tuned on five generated tasks (first run: a few minutes on 2 cores, then cached).
 Everything below runs unchanged on the real Flan-T5, where the new task is DialogSum.
 
 The story: meet the instruction-tuned model, check what it can do, fine-tune it on one new

@@ -287,56 +287,26 @@ def _summary(r: dict) -> str:
 
 def register_cli(subparsers) -> argparse.ArgumentParser:
     """Add `day3 compare-strategies` to the CLI."""
-    from day3.cli import add_data_args
+    from day3.forgetting_encoder import add_run_args
 
     p = subparsers.add_parser(
         "compare-strategies",
         help="one table: full, lora, ia3, prompt-tuning, frozen, multitask on the same budget",
     )
-    p.add_argument("--model", default="minilm", help="minilm | tiny-bert | FOLDER | HUB_ID")
     p.add_argument(
         "--strategies", default=",".join(DEFAULT_STRATEGIES), help=f"comma-separated: {CHOICES}"
     )
-    p.add_argument("--output", required=True, help="report folder to write")
-    p.add_argument("--overwrite", action="store_true", help="replace a non-empty --output")
-    p.add_argument("--epochs", type=float, default=1.0)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--max-length", type=int, default=128)
-    p.add_argument("--seed", type=int, default=42)
-    p.add_argument(
-        "--probe",
-        default="stsb",
-        help="stsb | FILE (csv, tsv, jsonl) with sentence1, sentence2, score 0-5",
-    )
-    p.add_argument("--max-probe-pairs", type=int, help="score only the first N probe pairs")
     p.add_argument(
         "--similarity-weight", type=float, default=1.0, help="multitask: weight of the STS loss"
     )
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
-    p.add_argument("--no-bf16", action="store_true", help="train in fp32 even where bf16 is native")
-    add_data_args(p, default="auto")
+    add_run_args(p, data_default="auto")
     p.set_defaults(func=cmd_compare_strategies, max_train_samples=DEFAULT_TRAIN_SAMPLES)
     return p
 
 
 def cmd_compare_strategies(args) -> int:
-    from day3.cli import data_spec
+    from day3.forgetting_encoder import run_kwargs
 
-    report = compare_strategies(
-        model=args.model,
-        data=data_spec(args),
-        strategies=args.strategies,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        seed=args.seed,
-        output=args.output,
-        overwrite=args.overwrite,
-        max_probe_pairs=args.max_probe_pairs,
-        probe=args.probe,
-        similarity_weight=args.similarity_weight,
-        device=args.device,
-        bf16=False if args.no_bf16 else "auto",
-        max_length=args.max_length,
-    )
+    report = compare_strategies(**run_kwargs(args), similarity_weight=args.similarity_weight)
     out(json.dumps({"output": str(args.output), "rows": report["rows"]}))
     return 0

@@ -246,21 +246,15 @@ def new_task_name(data: DataSpec) -> str:
 # ---------------------------------------------------------------- CLI
 
 
-def add_cli(kinds) -> argparse.ArgumentParser:
-    """`day3 forgetting encoder …` under the `forgetting` verb's subparsers."""
+def add_run_args(p: argparse.ArgumentParser, data_default: str) -> None:
+    """The flags every encoder comparison shares (`forgetting encoder`, `compare-strategies`)."""
     from day3.cli import add_data_args
 
-    p = kinds.add_parser("encoder", help="fine-tune an encoder several ways; STS-B before vs after")
     p.add_argument("--model", default="minilm", help="minilm | tiny-bert | FOLDER | HUB_ID")
     p.add_argument(
         "--probe",
         default="stsb",
         help="stsb | FILE (csv, tsv, jsonl) with sentence1, sentence2, score 0-5",
-    )
-    p.add_argument(
-        "--strategies",
-        default=",".join(DEFAULT_STRATEGIES),
-        help="comma-separated: full, lora:R, ia3, prompt-tuning, frozen",
     )
     p.add_argument("--output", required=True, help="report folder to write")
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --output")
@@ -271,15 +265,15 @@ def add_cli(kinds) -> argparse.ArgumentParser:
     p.add_argument("--max-probe-pairs", type=int, help="score only the first N probe pairs")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     p.add_argument("--no-bf16", action="store_true", help="train in fp32 even where bf16 is native")
-    add_data_args(p, default="sst2")
-    p.set_defaults(func=cmd_forgetting_encoder, max_train_samples=DEFAULT_TRAIN_SAMPLES)
-    return p
+    add_data_args(p, default=data_default)
+    p.set_defaults(max_train_samples=DEFAULT_TRAIN_SAMPLES)
 
 
-def cmd_forgetting_encoder(args) -> int:
+def run_kwargs(args) -> dict:
+    """The keyword arguments `add_run_args`'s flags stand for."""
     from day3.cli import data_spec
 
-    report = run_encoder_forgetting(
+    return dict(
         model=args.model,
         data=data_spec(args),
         probe=args.probe,
@@ -294,5 +288,22 @@ def cmd_forgetting_encoder(args) -> int:
         bf16=False if args.no_bf16 else "auto",
         max_length=args.max_length,
     )
+
+
+def add_cli(kinds) -> argparse.ArgumentParser:
+    """`day3 forgetting encoder …` under the `forgetting` verb's subparsers."""
+    p = kinds.add_parser("encoder", help="fine-tune an encoder several ways; STS-B before vs after")
+    p.add_argument(
+        "--strategies",
+        default=",".join(DEFAULT_STRATEGIES),
+        help="comma-separated: full, lora:R, ia3, prompt-tuning, frozen",
+    )
+    add_run_args(p, data_default="sst2")
+    p.set_defaults(func=cmd_forgetting_encoder)
+    return p
+
+
+def cmd_forgetting_encoder(args) -> int:
+    report = run_encoder_forgetting(**run_kwargs(args))
     out(json.dumps({"output": str(args.output), "results": report["results"]}))
     return 0

@@ -1,7 +1,7 @@
 """Forgetting in a seq2seq model: fine-tune an instruction-tuned T5 on a new task, then ask it
 the tasks it knew before.
 
-Models: `mini-flan` (the kit's stand-in, built offline: its probes are its own six held-out
+Models: `mini-flan` (the kit's stand-in, built offline: its probes are its own five held-out
 tasks; the new task is `max`, which it never saw) or a real Flan-T5 (`google/flan-t5-small`,
 online or cached: probes are zero-shot instructions — sentiment on the embedded reviews and the
 colour question — and the new task is DialogSum summarisation, scored by ROUGE-L).

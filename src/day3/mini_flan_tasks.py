@@ -105,14 +105,17 @@ def largest(rng: random.Random) -> tuple[str, str]:
 
 MIXTURE: dict[str, Callable[[random.Random], tuple[str, str]]] = {
     "sentiment": sentiment,
-    "qa": question,
     "translate": translate,
     "category": category,
     "last-word": last_word,
     "member": member,
 }
 NEW_TASKS: dict[str, Callable[[random.Random], tuple[str, str]]] = {"max": largest}
-ALL_TASKS = {**MIXTURE, **NEW_TASKS}
+# Zero-shot probes for a real Flan-T5 only. The colour question needs two hops (find the object,
+# read the word before it) and reached only 44-57% in the stand-in's 10-minute budget, so it is
+# not in the stand-in's mixture.
+PROBES: dict[str, Callable[[random.Random], tuple[str, str]]] = {"qa": question}
+ALL_TASKS = {**MIXTURE, **NEW_TASKS, **PROBES}
 
 
 def vocabulary() -> list[str]:

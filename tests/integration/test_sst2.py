@@ -21,11 +21,11 @@ def test_minilm_learns_sst2_and_eval_classifier_agrees(mirror, tmp_path, capsys)
             "--data",
             "sst2",
             "--strategy",
-            "lora",
+            "full",
             "--epochs",
             "1",
             "--max-train-samples",
-            "2000",
+            "4000",
             "--output",
             str(out),
         ]
@@ -34,7 +34,7 @@ def test_minilm_learns_sst2_and_eval_classifier_agrees(mirror, tmp_path, capsys)
     own = json.loads((out / "metrics.json").read_text())
     assert own["data"].startswith("local mirror")
     assert own["n_validation"] == 872
-    assert own["validation"]["accuracy"] > 0.75  # a coin toss is 0.5; 2,000 rows already teach
+    assert own["validation"]["accuracy"] > 0.75  # a coin toss is 0.5; 4,000 rows give ~0.79
     capsys.readouterr()
     code = main(["eval-classifier", str(out), str(mirror / "sst2" / "validation.tsv")])
     assert code == 0
