@@ -134,3 +134,36 @@ def test_seq2seq_forgetting_end_to_end_on_a_tiny_t5(tmp_path):
             assert p["drop"] == pytest.approx(p["before"] - p["after"])
     assert report["settings"]["stand_in"] is True
     assert (tmp_path / "f" / "forgetting.png").is_file()
+
+
+@pytest.mark.slow
+def test_flan_t5_path_dialogsum_rouge_with_a_tiny_t5_from_config(tmp_path, monkeypatch):
+    """The online Flan-T5 path (DialogSum, ROUGE, zero-shot probes) on a tiny T5 built from a
+    config, with DialogSum read from a mirror laid out like ../shared/data."""
+    from day3.models import build_tiny_model
+
+    mirror = tmp_path / "mirror" / "dialogsum"
+    mirror.mkdir(parents=True)
+    rows = [
+        {
+            "fname": f"d{i}",
+            "dialogue": f"#Person1#: the cat is red . #Person2#: yes {i}",
+            "summary": "person1 says the cat is red .",
+            "topic": "cats",
+        }
+        for i in range(20)
+    ]
+    (mirror / "validation.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    monkeypatch.setenv("DAY3_DATA_DIR", str(tmp_path / "mirror"))
+    model = build_tiny_model("t5", tmp_path / "t5")  # not the stand-in: takes the Flan-T5 path
+    report = run_seq2seq_forgetting(
+        str(model), "full,lora:4", steps=2, batch_size=4, output=tmp_path / "f"
+    )
+    assert report["settings"]["stand_in"] is False
+    assert report["settings"]["new_task"] == "dialogsum"
+    assert report["settings"]["new_task_metric"] == "rougeL"
+    for r in report["results"]:
+        assert set(r["probes"]) == {"sentiment", "qa"}
+        assert 0.0 <= r["new_task_score"] <= 1.0
+    scores = report["settings"]["strategies"]["full"]["new_task_scores"]
+    assert set(scores) == {"score", "rouge1", "rouge2", "rougeL"}

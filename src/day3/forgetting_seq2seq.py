@@ -154,14 +154,21 @@ def flan_t5_task(n_train: int | None, seed: int) -> Seq2SeqTask:
     )
 
 
-def task_score(model, tokenizer, rows: list[dict], metric: str, max_new_tokens: int) -> float:
+def task_scores(model, tokenizer, rows: list[dict], metric: str, max_new_tokens: int) -> dict:
+    """{"score": the headline number (exact match, or ROUGE-L / 100), plus ROUGE-1/2/L x100
+    for summarisation}."""
     from day3.seq2seq import exact_match, generate, rouge
 
     preds = generate(model, tokenizer, [r["input"] for r in rows], max_new_tokens=max_new_tokens)
     refs = [r["target"] for r in rows]
-    return (
-        exact_match(preds, refs) if metric == "exact_match" else rouge(preds, refs)["rougeL"] / 100
-    )
+    if metric == "exact_match":
+        return {"score": exact_match(preds, refs)}
+    scores = rouge(preds, refs)
+    return {"score": scores["rougeL"] / 100, **scores}
+
+
+def task_score(model, tokenizer, rows: list[dict], metric: str, max_new_tokens: int) -> float:
+    return task_scores(model, tokenizer, rows, metric, max_new_tokens)["score"]
 
 
 def load_seq2seq(path: str):
@@ -258,13 +265,17 @@ def run_seq2seq_forgetting(
             measured = train_seq2seq(model_i, tokenizer, train, args)
             trained = measured["model"]
             after = score_probes(probes, trained, tokenizer)
-            score = task_score(trained, tokenizer, task.held_out, task.metric, task.max_new_tokens)
+            scores = task_scores(
+                trained, tokenizer, task.held_out, task.metric, task.max_new_tokens
+            )
+            score = scores["score"]
             results.append(
                 ForgettingResult.from_scores(
                     strat.label, task.name, score, before, after, measured["train_seconds"]
                 )
             )
             per[strat.label] = {
+                "new_task_scores": scores,
                 "learning_rate": lr,
                 "steps": measured["steps"],
                 "replay_fraction": strat.replay,
