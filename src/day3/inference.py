@@ -68,6 +68,17 @@ def id2label_of(model) -> dict[int, str]:
     return {int(k): v for k, v in config.id2label.items()}
 
 
+def sorted_batches(texts: list[str], batch_size: int, sort_by_length: bool = True):
+    """Index arrays of at most `batch_size`, longest texts first, so that each batch pads to
+    similar lengths; callers write results back by index, in the caller's order."""
+    if sort_by_length:
+        order = np.argsort([len(t) for t in texts], kind="stable")[::-1]
+    else:
+        order = np.arange(len(texts))
+    for start in range(0, len(texts), batch_size):
+        yield order[start : start + batch_size]
+
+
 @torch.inference_mode()
 def predict_logits(
     model,
@@ -81,10 +92,8 @@ def predict_logits(
     """Logits, shape (len(texts), num_labels), in input order."""
     model.eval()
     device = next(model.parameters()).device
-    order = np.argsort([len(t) for t in texts])[::-1] if sort_by_length else np.arange(len(texts))
     out = np.empty((len(texts), model.config.num_labels), dtype=np.float32)
-    for start in range(0, len(texts), batch_size):
-        idx = order[start : start + batch_size]
+    for idx in sorted_batches(texts, batch_size, sort_by_length):
         batch = tokenizer(
             [texts[i] for i in idx],
             padding=True,

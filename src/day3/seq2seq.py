@@ -21,6 +21,7 @@ import torch
 
 from day3.device import DeviceChoice, peak_memory_mb, reset_peak_memory
 from day3.errors import UserError
+from day3.inference import sorted_batches
 
 
 @dataclass
@@ -130,10 +131,8 @@ def generate(
         raise UserError(f"max_new_tokens must be at least 1 (got {max_new_tokens})")
     model.eval()
     device = next(model.parameters()).device
-    order = np.argsort([len(t) for t in inputs])[::-1]
     outputs: list[str] = [""] * len(inputs)
-    for start in range(0, len(inputs), batch_size):
-        idx = order[start : start + batch_size]
+    for idx in sorted_batches(inputs, batch_size):
         batch = tokenizer(
             [inputs[i] for i in idx],
             return_tensors="pt",

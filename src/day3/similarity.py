@@ -125,17 +125,16 @@ def encode(
     """Unit-length sentence embeddings, shape (len(texts), hidden), in input order."""
     import torch
 
+    from day3.inference import sorted_batches
+
     encoder = encoder_of(model)
     was_training = model.training
     model.eval()  # dropout off: the same model must always give the same score
     device = next(encoder.parameters()).device
-    # Longest first, so that each batch pads to similar lengths; results go back in input order.
-    order = np.argsort([len(t) for t in texts], kind="stable")[::-1]
     out = np.empty((len(texts), encoder.config.hidden_size), dtype=np.float32)
     try:
         with torch.inference_mode():
-            for start in range(0, len(texts), batch_size):
-                idx = order[start : start + batch_size]
+            for idx in sorted_batches(texts, batch_size):
                 batch = tokenizer(
                     [texts[i] for i in idx],
                     padding=True,
