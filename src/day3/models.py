@@ -22,7 +22,10 @@ from pathlib import Path
 from day3.env import cache_dir, is_offline
 from day3.errors import UserError
 
-OFFLINE_HINT = "use --model minilm (embedded, works offline) or a local model folder"
+OFFLINE_HINT = (
+    "use --model minilm (embedded encoder) or --model mini-flan (offline T5 stand-in), both work "
+    "offline, or a local model folder"
+)
 
 # sha256 of every file of the embedded all-MiniLM-L6-v2, pinned when the kit was written.
 MINILM_SHA256 = {
