@@ -219,6 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
     from day3.compare import register_cli as register_compare
 
     register_compare(sub)
+
+    from day3.hub import register_cli as register_hub
+
+    register_hub(sub)
     return parser
 
 
