@@ -68,15 +68,30 @@ def id2label_of(model) -> dict[int, str]:
     return {int(k): v for k, v in config.id2label.items()}
 
 
-def sorted_batches(texts: list[str], batch_size: int, sort_by_length: bool = True):
-    """Index arrays of at most `batch_size`, longest texts first, so that each batch pads to
+def sorted_batches(
+    tokenizer,
+    texts: list[str],
+    batch_size: int,
+    max_length: int,
+    device,
+    sort_by_length: bool = True,
+):
+    """(indices, tokenized batch on `device`), longest texts first, so that each batch pads to
     similar lengths; callers write results back by index, in the caller's order."""
     if sort_by_length:
         order = np.argsort([len(t) for t in texts], kind="stable")[::-1]
     else:
         order = np.arange(len(texts))
     for start in range(0, len(texts), batch_size):
-        yield order[start : start + batch_size]
+        idx = order[start : start + batch_size]
+        batch = tokenizer(
+            [texts[i] for i in idx],
+            padding=True,
+            truncation=True,
+            max_length=max_length,
+            return_tensors="pt",
+        )
+        yield idx, batch.to(device)
 
 
 @torch.inference_mode()
@@ -93,14 +108,9 @@ def predict_logits(
     model.eval()
     device = next(model.parameters()).device
     out = np.empty((len(texts), model.config.num_labels), dtype=np.float32)
-    for idx in sorted_batches(texts, batch_size, sort_by_length):
-        batch = tokenizer(
-            [texts[i] for i in idx],
-            padding=True,
-            truncation=True,
-            max_length=max_length,
-            return_tensors="pt",
-        ).to(device)
+    for idx, batch in sorted_batches(
+        tokenizer, texts, batch_size, max_length, device, sort_by_length
+    ):
         with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
             logits = model(**batch).logits
         out[idx] = logits.float().cpu().numpy()

@@ -132,14 +132,7 @@ def generate(
     model.eval()
     device = next(model.parameters()).device
     outputs: list[str] = [""] * len(inputs)
-    for idx in sorted_batches(inputs, batch_size):
-        batch = tokenizer(
-            [inputs[i] for i in idx],
-            return_tensors="pt",
-            padding=True,
-            truncation=True,
-            max_length=max_source_length,
-        ).to(device)
+    for idx, batch in sorted_batches(tokenizer, inputs, batch_size, max_source_length, device):
         generated = model.generate(
             **batch, max_new_tokens=max_new_tokens, num_beams=num_beams, do_sample=False
         )

@@ -134,14 +134,7 @@ def encode(
     out = np.empty((len(texts), encoder.config.hidden_size), dtype=np.float32)
     try:
         with torch.inference_mode():
-            for idx in sorted_batches(texts, batch_size):
-                batch = tokenizer(
-                    [texts[i] for i in idx],
-                    padding=True,
-                    truncation=True,
-                    max_length=max_length,
-                    return_tensors="pt",
-                ).to(device)
+            for idx, batch in sorted_batches(tokenizer, texts, batch_size, max_length, device):
                 hidden = encoder(**batch).last_hidden_state.float()
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
