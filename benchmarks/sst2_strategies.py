@@ -3,6 +3,8 @@
 Run (needs the data mirror; ~25 minutes on 2 cores):
     DAY3_DATA_DIR=../shared/data python benchmarks/sst2_strategies.py --output runs/bench-sst2
     ... --strategies full,lora --max-train-samples 5000   # a shorter look
+    ... --save-steps 200, then after a crash the same command with --resume: finished rows are
+        kept and the interrupted one continues from its newest complete checkpoint
 
 Prints a table of what was measured on this machine (accuracy, macro-F1, trainable share, wall
 time, samples/s, peak memory) and writes it as results.md + results.json + results.png.
@@ -29,6 +31,10 @@ parser.add_argument("--epochs", type=float, default=1.0)
 parser.add_argument("--max-train-samples", type=int)
 parser.add_argument("--output", default="runs/bench-sst2")
 parser.add_argument("--overwrite", action="store_true")
+parser.add_argument("--save-steps", type=int, help="checkpoint every N steps (atomic)")
+parser.add_argument(
+    "--resume", action="store_true", help="after a crash: keep finished rows, resume the rest"
+)
 args = parser.parse_args()
 
 out = Path(args.output)
@@ -36,15 +42,22 @@ rows = []
 try:
     for name in args.strategies.split(","):
         strategy = StrategyConfig.parse(name)
-        job = ClassifierJob(
-            model=args.model,
-            data=DataSpec(args.data, max_train_samples=args.max_train_samples),
-            strategy=strategy,
-            output=out / name.replace(":", "-"),
-            overwrite=args.overwrite,
-            epochs=args.epochs,
-        )
-        m = run_classifier_job(job)
+        folder = out / name.replace(":", "-")
+        if args.resume and (folder / "metrics.json").is_file():
+            m = json.loads((folder / "metrics.json").read_text())  # finished before the crash
+        else:
+            job = ClassifierJob(
+                model=args.model,
+                data=DataSpec(args.data, max_train_samples=args.max_train_samples),
+                strategy=strategy,
+                output=folder,
+                overwrite=args.overwrite,
+                epochs=args.epochs,
+                save_steps=args.save_steps,
+                resume=args.resume,
+            )
+            m = run_classifier_job(job)
+        settings = json.loads((folder / "settings.json").read_text())
         rows.append(
             {
                 "strategy": m["strategy"],
@@ -56,7 +69,7 @@ try:
                 "samples_per_second": m["samples_per_second"],
                 "peak_memory_mb": m["peak_memory_mb"],
                 "n_train": m["n_train"],
-                "lr": job.training.learning_rate,
+                "lr": settings["training_args"]["learning_rate"],
                 "device": m["device"],
             }
         )

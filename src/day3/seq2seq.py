@@ -84,12 +84,20 @@ def training_arguments(output_dir: str, budget: Seq2SeqBudget, device: DeviceCho
     return Seq2SeqTrainingArguments(**kwargs)
 
 
-def train_seq2seq(model, tokenizer, train_tokenized, args) -> dict:
-    """Train in place with `Seq2SeqTrainer`; returns time, throughput, memory and the losses."""
+def train_seq2seq(
+    model, tokenizer, train_tokenized, args, resume: bool | str | None = None
+) -> dict:
+    """Train in place with `Seq2SeqTrainer`; returns time, throughput, memory and the losses.
+
+    Checkpoints (`save_strategy` in `args`) are atomic; `resume=True` continues from the newest
+    complete one in `args.output_dir` (a fresh start when there is none), a path from that one.
+    """
     from transformers import DataCollatorForSeq2Seq, Seq2SeqTrainer
 
+    from day3.checkpoints import checkpointing
+
     collator = DataCollatorForSeq2Seq(tokenizer, model=model, label_pad_token_id=-100)
-    trainer = Seq2SeqTrainer(
+    trainer = checkpointing(Seq2SeqTrainer)(
         model=model,
         args=args,
         train_dataset=train_tokenized,
@@ -100,7 +108,7 @@ def train_seq2seq(model, tokenizer, train_tokenized, args) -> dict:
     reset_peak_memory(device)
     start = time.perf_counter()
     with contextlib.redirect_stdout(sys.stderr):
-        trainer.train()
+        trainer.train(resume_from_checkpoint=resume or None)
     seconds = time.perf_counter() - start
     losses = [e["loss"] for e in trainer.state.log_history if "loss" in e]
     model_out = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
@@ -109,7 +117,10 @@ def train_seq2seq(model, tokenizer, train_tokenized, args) -> dict:
         "train_seconds": round(seconds, 2),
         "steps": trainer.state.global_step,
         "samples_per_second": round(
-            trainer.state.global_step * args.per_device_train_batch_size / seconds, 1
+            (trainer.state.global_step - trainer.resumed_step)
+            * args.per_device_train_batch_size
+            / seconds,
+            1,
         ),
         "peak_memory_mb": round(peak_memory_mb(device), 1),
         "losses": losses,
