@@ -58,7 +58,7 @@ def test_strategy_parsing_and_validation():
         ("sgd", "unknown strategy"),
         ("lora:x", "integer"),
         ("full:3", "only lora"),
-        ("lora:0", "at least 1"),
+        ("lora:0", "positive integer"),
     ]:
         with pytest.raises(UserError, match=msg):
             StrategyConfig.parse(bad)

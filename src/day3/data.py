@@ -11,8 +11,6 @@ minutes it takes to load weights. Errors name the file, the row and the fix.
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -21,8 +19,8 @@ from pathlib import Path
 
 from day3.env import data_mirror, is_offline
 from day3.errors import UserError
+from day3.tables import EXTENSIONS, MAX_LINE_BYTES, Table, read_table, read_utf8  # noqa: F401
 
-EXTENSIONS = (".tsv", ".csv", ".jsonl", ".parquet")
 _INT = re.compile(r"^[+-]?\d+(\.0*)?$")
 
 
@@ -94,7 +92,10 @@ class DataSpec:
         if self.label_map:
             ids = sorted(set(self.label_map.values()))
             if ids != list(range(len(ids))):
-                raise UserError(f"--label-map ids must be 0..K-1 (got {ids})")
+                raise UserError(
+                    f"--label-map ids must be 0..K-1 (got {ids}); number the classes from 0, "
+                    "e.g. neg=0,pos=1"
+                )
 
 
 @dataclass
@@ -107,113 +108,6 @@ class ClassificationData:
     @property
     def id2label(self) -> dict[int, str]:
         return dict(enumerate(self.label_names))
-
-
-# ---------------------------------------------------------------- files
-
-
-@dataclass
-class Table:
-    """Rows read from one source, with a way to name a row the way its file numbers it."""
-
-    dataset: object
-    where: str
-    lines: list[int] | None = None  # jsonl: file line of each row
-    header_lines: int = 0  # csv/tsv: 1
-
-    def row(self, i: int) -> str:
-        if self.lines is not None:
-            return f"line {self.lines[i]}"
-        if self.header_lines:
-            return f"row {i + 1} (line {i + 1 + self.header_lines})"
-        return f"row {i + 1}"
-
-
-def read_table(path: str | Path) -> Table:
-    """Read a csv/tsv/jsonl/parquet file through `datasets`, after checking it can be read."""
-    from datasets import Dataset, Features, Value, load_dataset
-
-    path = Path(path).expanduser()
-    if not path.exists():
-        raise UserError(f"data file {path} does not exist; check the path")
-    if path.is_dir():
-        raise UserError(f"{path} is a folder; pass a csv, tsv, jsonl or parquet file")
-    suffix = path.suffix.lower()
-    if suffix not in (*EXTENSIONS, ".json"):
-        raise UserError(
-            f"{path}: unsupported file type '{suffix}'; use one of {', '.join(EXTENSIONS)}"
-        )
-    if path.stat().st_size == 0:
-        raise UserError(f"{path} is empty; it needs a header row and at least one data row")
-    if suffix == ".parquet":
-        try:
-            ds = load_dataset("parquet", data_files=str(path), split="train")
-        except Exception as e:
-            raise UserError(
-                f"{path} is not a readable parquet file ({type(e).__name__}); re-export it"
-            ) from e
-        return Table(ds, str(path))
-    text = _read_utf8(path)
-    if suffix in (".jsonl", ".json"):
-        rows, lines = _parse_jsonl(path, text)
-        columns = list(dict.fromkeys(k for r in rows for k in r))
-        data = {c: [r.get(c) for r in rows] for c in columns}
-        for c, values in data.items():  # one column, one type: mixed ints/strings become strings
-            if len({type(v) for v in values if v is not None}) > 1:
-                data[c] = [None if v is None else str(v) for v in values]
-        return Table(Dataset.from_dict(data), str(path), lines=lines)
-    delimiter = "\t" if suffix == ".tsv" else ","
-    body = [ln for ln in text.splitlines() if ln.strip()]
-    if len(body) < 2:
-        raise UserError(f"{path} has a header but no data rows; add rows below the header")
-    header = next(csv.reader([body[0]], delimiter=delimiter))
-    # Every column as a string: pandas would otherwise guess per 10k-row chunk, and "null" or ""
-    # would silently become NaN. Types are checked below, with row numbers.
-    ds = load_dataset(
-        "csv",
-        data_files=str(path),
-        split="train",
-        delimiter=delimiter,
-        quoting=3 if suffix == ".tsv" else 0,
-        keep_default_na=False,
-        features=Features({c: Value("string") for c in header}),
-    )
-    return Table(ds, str(path), header_lines=1)
-
-
-def _read_utf8(path: Path) -> str:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise UserError(
-            f"{path}: line {line} is not valid UTF-8 (byte 0x{raw[e.start]:02x}); "
-            "re-save the file as UTF-8"
-        ) from None
-    if not text.strip():
-        raise UserError(f"{path} has no content; it needs at least one data row")
-    return text.removeprefix("\ufeff")
-
-
-def _parse_jsonl(path: Path, text: str) -> tuple[list[dict], list[int]]:
-    rows, lines = [], []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise UserError(
-                f"{path}: line {n} is not valid JSON ({e.msg}); fix or remove that line"
-            ) from None
-        if not isinstance(obj, dict):
-            raise UserError(
-                f'{path}: line {n} is not a JSON object; each line must be {{"column": value, ...}}'
-            )
-        rows.append(obj)
-        lines.append(n)
-    return rows, lines
 
 
 # ---------------------------------------------------------------- known names and the embedded sample
@@ -320,11 +214,13 @@ def validate_classification(
     label_col: str,
     names: tuple[str, ...] | None,
     label_map: dict[str, int] | None = None,
+    classes_fix: str = "fix the row, or declare the classes with --label-names",
 ):
-    """(texts, label ids, class names) or a UserError naming the file, row and fix."""
+    """(texts, label ids, class names) or a UserError naming the file, row and fix.
+    `classes_fix` is the advice for a label outside `names` (a trained run's classes are fixed)."""
     ds, where = table.dataset, table.where
     if len(ds) == 0:
-        raise UserError(f"{where} has no data rows")
+        raise UserError(f"{where} has no data rows; add rows with the text and label columns")
     for col, flag in ((text_col, "--text-column"), (label_col, "--label-column")):
         if col not in ds.column_names:
             raise UserError(
@@ -354,8 +250,7 @@ def validate_classification(
         if not 0 <= y < len(names):
             raise UserError(
                 f"{where}: label {y} in {table.row(i)} is outside 0..{len(names) - 1} "
-                f"({len(names)} classes: {', '.join(names)}); fix the row, or declare "
-                "the classes with --label-names"
+                f"({len(names)} classes: {', '.join(names)}); {classes_fix}"
             )
     return [str(t) for t in texts], labels, tuple(names)
 
@@ -391,6 +286,28 @@ def to_dataset(texts: list[str], labels: list[int], names: tuple[str, ...]):
     return Dataset.from_dict({"text": texts, "label": labels}, features=features)
 
 
+def cast_to_class_label(ds, column: str, names: tuple[str, ...] | list[str]):
+    """`ds.cast_column(column, ClassLabel(names))`, after checking every label is a class id.
+
+    datasets' own cast accepts 7 or -1 for two classes without a word; the mistake surfaces
+    much later (a device-side assert, a failing int2str). Raises UserError naming the row."""
+    from datasets import ClassLabel
+
+    if column not in ds.column_names:
+        raise UserError(
+            f"no column '{column}' (columns: {', '.join(ds.column_names)}); pass --label-column"
+        )
+    # Arrow, not ds[column]: one bulk conversion instead of a Python object per row.
+    for i, y in enumerate(ds.with_format("arrow")[column].to_pylist()):
+        if isinstance(y, bool) or not isinstance(y, int) or not 0 <= y < len(names):
+            raise UserError(
+                f"label {y!r} in row {i} (ds[{i}]['{column}']) is not a class id 0..{len(names) - 1}"
+                f" ({', '.join(names)}); fix the row, or turn text labels into ids first "
+                "(ds.class_encode_column)"
+            )
+    return ds.cast_column(column, ClassLabel(names=list(names)))
+
+
 def _holdout(ds, seed: int, fraction: float = 0.1):
     if len(ds) < 10:
         raise UserError(
@@ -410,8 +327,15 @@ def load_labelled_file(
     names: tuple[str, ...],
     label_map: dict[str, int] | None = None,
 ):
-    """A (text, label) dataset from any supported file, checked against known class names."""
+    """A (text, label) dataset from any supported file, checked against the classes of a
+    trained model, which cannot change."""
     texts, labels, names = validate_classification(
-        read_table(path), text_col, label_col, names, label_map
+        read_table(path),
+        text_col,
+        label_col,
+        names,
+        label_map,
+        classes_fix="the run was trained on these classes: fix the row or map labels onto "
+        "them with --label-map",
     )
     return to_dataset(texts, labels, names)

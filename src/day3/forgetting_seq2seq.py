@@ -82,13 +82,19 @@ class Seq2SeqTask:
     max_new_tokens: int = 12
 
 
-def mini_flan_task(new_task: str, n_train: int, seed: int) -> Seq2SeqTask:
-    from day3.mini_flan_tasks import MIXTURE, NEW_TASKS, eval_set, sample
+def check_new_task(new_task: str) -> None:
+    from day3.mini_flan_tasks import NEW_TASKS
 
     if new_task not in NEW_TASKS:
         raise UserError(
             f"unknown new task '{new_task}' for mini-flan; choose {', '.join(NEW_TASKS)}"
         )
+
+
+def mini_flan_task(new_task: str, n_train: int, seed: int) -> Seq2SeqTask:
+    from day3.mini_flan_tasks import MIXTURE, eval_set, sample
+
+    check_new_task(new_task)
     held = eval_set(new_task)
     train = sample(
         new_task, n_train, seed=seed + 7, exclude={r["input"] for r in held}, distinct=False
@@ -206,6 +212,12 @@ def run_seq2seq_forgetting(
         Seq2SeqStrategy.parse(s)
         for s in (strategies.split(",") if isinstance(strategies, str) else strategies)
     ]
+    # Every number is checked before a model is built (mini-flan: minutes) or loaded.
+    Seq2SeqBudget(steps, BASE_LR["full"] if learning_rate is None else learning_rate, batch_size)
+    if n_train < 1:
+        raise UserError(f"--train-samples must be at least 1 (got {n_train})")
+    if model in ("mini-flan", "tiny-t5"):
+        check_new_task(new_task)
     RunFolder(Path(output), overwrite).check()
     resolved = resolve_model(model)
     stand_in = build_info(resolved.path) is not None or model in ("mini-flan", "tiny-t5")

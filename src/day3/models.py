@@ -148,6 +148,38 @@ def check_model_folder(folder: Path, allow_pickle: bool = False) -> None:
             f"{folder} has no weights (*.safetensors); save the model with "
             "save_pretrained(..., safe_serialization=True)"
         )
+    refuse_custom_code(folder)
+
+
+def refuse_custom_code(folder: Path) -> None:
+    """A config whose architecture transformers does not ship (`auto_map` to the folder's own
+    Python) could only load by running that code: refuse it in one line, before any loader
+    would raise (or, without trust_remote_code=False, prompt "run the custom code? [y/N]")."""
+    adapter = folder / "adapter_config.json"
+    if not (folder / "config.json").is_file() and adapter.is_file():
+        base = _read_json(adapter).get("base_model_name_or_path")
+        if not (isinstance(base, str) and Path(base).is_dir()):
+            return  # a Hub id: the loaders' own trust_remote_code=False refuses it
+        folder = Path(base)  # what from_pretrained will build; one level, never a loop
+    config = _read_json(folder / "config.json")
+    if not config.get("auto_map"):
+        return
+    from transformers import CONFIG_MAPPING
+
+    if config.get("model_type") not in CONFIG_MAPPING:
+        raise UserError(
+            f"{folder} needs its own Python code (config.json auto_map, model_type "
+            f"'{config.get('model_type')}'), which day3 never runs (trust_remote_code stays "
+            "off); use a model with a built-in transformers architecture"
+        )
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # missing or broken: the loaders report it in their words
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def resolve_model(name: str, allow_pickle: bool = False) -> ResolvedModel:
@@ -217,8 +249,9 @@ def load_tokenizer(path: str):
         ) from e
 
 
-def load_classifier(path: str, id2label: dict[int, str]):
-    """A sequence classifier on top of any encoder; a fresh head when the checkpoint has none."""
+def load_classifier(path: str, id2label: dict[int, str], allow_pickle: bool = False):
+    """A sequence classifier on top of any encoder; a fresh head when the checkpoint has none.
+    Safetensors only, unless `allow_pickle` (the user vouched for the folder's *.bin)."""
     from transformers import AutoModelForSequenceClassification
     from transformers.utils import logging as hf_logging
 
@@ -230,7 +263,7 @@ def load_classifier(path: str, id2label: dict[int, str]):
             num_labels=len(id2label),
             id2label=id2label,
             label2id={v: k for k, v in id2label.items()},
-            use_safetensors=True,
+            use_safetensors=None if allow_pickle else True,  # None: safetensors first, then *.bin
             trust_remote_code=False,
         )
     except (OSError, ValueError) as e:
@@ -265,7 +298,7 @@ def build_tiny_model(arch: str, folder: Path | None = None) -> Path:
         tok = build_tokenizer()
         model = new_model(tok, MiniFlanConfig(d_model=32, d_ff=64, num_layers=2, num_heads=2))
     else:
-        tok = AutoTokenizer.from_pretrained(str(embedded_minilm_dir()))
+        tok = AutoTokenizer.from_pretrained(str(embedded_minilm_dir()), trust_remote_code=False)
     if arch == "bert":
         model = BertModel(
             BertConfig(

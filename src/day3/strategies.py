@@ -101,9 +101,9 @@ class StrategyConfig:
         """`lora:16` -> lora at rank 16; `full`, `ia3`, `prompt-tuning`, `frozen` as they are."""
         name, _, rank = text.partition(":")
         if rank and name == "lora":
-            if not rank.isdigit():
+            if not rank.isdigit() or int(rank) < 1:
                 raise UserError(
-                    f"bad strategy '{text}': the LoRA rank must be an integer, e.g. lora:16"
+                    f"bad strategy '{text}': the LoRA rank must be a positive integer, e.g. lora:16"
                 )
             return cls(name="lora", lora_r=int(rank))
         if rank:
