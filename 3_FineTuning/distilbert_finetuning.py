@@ -32,7 +32,9 @@ if args.smoke:  # the whole pipeline on a 2-layer random BERT: proves the plumbi
     args.max_train_samples, args.max_eval_samples = args.max_train_samples or 64, 32
 if args.lr is None and args.data == "embedded":
     # 400 sentences give only ~100 steps: take bigger ones than the SST-2 defaults.
-    args.lr = {"full": 1e-4, "frozen": 3e-3}.get(args.strategy.split(":")[0], 1e-3)
+    from day3.trainers import EMBEDDED_LR
+
+    args.lr = EMBEDDED_LR.get(args.strategy.split(":")[0], 1e-3)
 
 try:
     # 1. Data: resolved (file, mirror, Hub or embedded), validated row by row, then tokenised.

@@ -81,7 +81,7 @@ def test_finetune_bad_file_exits_2_and_writes_nothing(capsys, tmp_path, tiny_ber
         (["--model", "distilbert"], "not available offline.*--model minilm"),
         (["--model", "no/such-model"], "--model minilm"),
         (["--strategy", "adapterz"], "unknown strategy"),
-        (["--strategy", "lora:0"], "at least 1"),
+        (["--strategy", "lora:0"], "positive integer"),
         (["--epochs", "-1"], "--epochs must be positive"),
         (["--batch-size", "0"], "--batch-size"),
         (["--data", "missing.csv"], "does not exist"),
@@ -136,6 +136,35 @@ def test_predict_prints_label_and_probability(capsys, trained_run):
     for line in lines:
         label, prob, _ = line.split("\t")
         assert label in ("negative", "positive") and 0.5 <= float(prob) <= 1.0
+
+
+def test_predict_from_files(capsys, trained_run, tmp_path):
+    txt = tmp_path / "texts.txt"
+    txt.write_text("a wonderful film\n\n  a dull mess  \n", encoding="utf-8")
+    jsonl = write_jsonl(tmp_path / "texts.jsonl", [{"review": "i loved it"}])
+    code, out, err = run(capsys, "predict", trained_run, "brilliant fun", "--file", txt)
+    assert code == 0, err
+    assert [ln.split("\t")[2] for ln in out.strip().splitlines()] == [
+        "brilliant fun",
+        "a wonderful film",
+        "a dull mess",
+    ]
+    code, out, err = run(capsys, "predict", trained_run, "--file", jsonl, "--text-column", "review")
+    assert code == 0 and out.strip().endswith("\ti loved it"), err
+
+
+@pytest.mark.parametrize(
+    "argv,pattern",
+    [
+        ([], "no text to classify"),
+        (["--file", "nope.txt"], "nope.txt does not exist"),
+        (["x", "--batch-size", "0"], "--batch-size must be at least 1"),
+    ],
+)
+def test_predict_bad_input(capsys, trained_run, argv, pattern):
+    code, out, err = run(capsys, "predict", trained_run, *argv)
+    assert_user_error(code, err, pattern)
+    assert out == ""
 
 
 @pytest.mark.parametrize(

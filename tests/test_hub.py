@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import day3.hub as hub
+import day3.model_card as model_card
 from day3.cli import main
 from tests.test_cli import assert_user_error, run
 
@@ -215,5 +216,20 @@ def test_adapter_merged_and_forgetting_are_staged_and_reported(run_copy, tmp_pat
     ],
 )
 def test_base_model_and_dataset(metrics, base, dataset):
-    assert hub.base_model_of(metrics) == base
-    assert hub.dataset_of(metrics) == dataset
+    assert model_card.base_model_of(metrics) == base
+    assert model_card.dataset_of(metrics) == dataset
+
+
+def test_staged_reports_carry_no_local_paths(run_dir, tmp_path, capsys):
+    import json
+
+    dest = tmp_path / "upload"
+    code, _, err = run(capsys, "push", run_dir, "--repo-id", "me/run", "--dry-run", dest)
+    assert code == 0, err
+    original = (run_dir / "settings.json").read_text()
+    assert str(run_dir.parent) in original  # the run itself records where it was written
+    for name in ("settings.json", "metrics.json"):
+        text = (dest / name).read_text()
+        assert str(run_dir.parent) not in text and str(Path.home()) not in text, name
+        json.loads(text)  # still valid JSON
+    assert json.loads((dest / "settings.json").read_text())["output"] == run_dir.name

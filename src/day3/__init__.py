@@ -20,6 +20,7 @@ _LAZY = {
     "count_parameters": "day3.strategies",
     "ClassifierJob": "day3.trainers",
     "run_classifier_job": "day3.trainers",
+    "embedded_sentiment_job": "day3.trainers",
     "compare_strategies": "day3.compare",
     "pick_device": "day3.device",
     "evaluate_classifier": "day3.evaluation",

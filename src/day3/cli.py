@@ -69,6 +69,17 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-bf16", action="store_true", help="train in fp32 even where bf16 is native")
     g.add_argument("--no-merge", action="store_true", help="LoRA: skip the merged-model export")
     g.add_argument("--allow-pickle", action="store_true", help="accept *.bin (pickle) weights")
+    g.add_argument(
+        "--save-steps",
+        type=int,
+        metavar="N",
+        help="checkpoint every N steps into OUTPUT.checkpoints/ (kept until the run completes)",
+    )
+    g.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from the newest complete checkpoint (none: start fresh)",
+    )
 
 
 def data_spec(args) -> day3.DataSpec:
@@ -109,6 +120,8 @@ def classifier_job(args):
         learning_rate=args.lr,
         batch_size=args.batch_size,
         seed=args.seed,
+        save_steps=args.save_steps,
+        resume=args.resume,
     )
 
 
@@ -138,12 +151,13 @@ def cmd_eval_classifier(args) -> int:
     from day3.evaluation import evaluate_classifier
     from day3.inference import id2label_of, load_classifier_folder, run_settings
 
+    label_map = _label_map(args.label_map)  # a flag mistake before the model loads
     model, tok = load_classifier_folder(args.run_dir, args.allow_pickle)
     data_settings = run_settings(args.run_dir).get("data", {})
     text_col = args.text_column or data_settings.get("text_column") or "sentence"
     label_col = args.label_column or data_settings.get("label_column") or "label"
     names = tuple(id2label_of(model)[i] for i in range(model.config.num_labels))
-    dataset = load_labelled_file(args.file, text_col, label_col, names, _label_map(args.label_map))
+    dataset = load_labelled_file(args.file, text_col, label_col, names, label_map)
     max_length = run_settings(args.run_dir).get("max_length", 128)
     m = evaluate_classifier(model, tok, dataset, max_length=max_length)
     print(json.dumps({k: m[k] for k in ("accuracy", "f1", "n")}))
@@ -151,13 +165,18 @@ def cmd_eval_classifier(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from day3.inference import load_classifier_folder, predict
+    from day3.inference import load_classifier_folder, load_texts, predict, run_settings
 
-    model, tok = load_classifier_folder(args.run_dir, args.allow_pickle)
     texts = [t for t in args.texts if t.strip()]
+    if args.file:
+        texts += load_texts(args.file, args.text_column)[0]
     if not texts:
-        raise UserError("no text to classify; pass one or more quoted sentences")
-    for p in predict(model, tok, texts):
+        raise UserError("no text to classify; pass one or more quoted sentences or --file")
+    if args.batch_size < 1:
+        raise UserError(f"--batch-size must be at least 1 (got {args.batch_size})")
+    model, tok = load_classifier_folder(args.run_dir, args.allow_pickle)
+    max_length = run_settings(args.run_dir).get("max_length", 128)
+    for p in predict(model, tok, texts, batch_size=args.batch_size, max_length=max_length):
         print(f"{p.label}\t{p.score:.4f}\t{p.text}")
     return 0
 
@@ -165,7 +184,15 @@ def cmd_predict(args) -> int:
 def cmd_build_mini_flan(args) -> int:
     from day3.mini_flan import build_info, build_mini_flan
 
-    folder = build_mini_flan(Path(args.output) if args.output else None, force=args.force)
+    out = Path(args.output) if args.output else None
+    # The build takes minutes and then replaces the folder: refuse a file or someone's folder now.
+    built = out is not None and (out / "build_info.json").is_file()
+    if out is not None and out.exists() and not built and (not out.is_dir() or any(out.iterdir())):
+        raise UserError(
+            f"--output {out} exists and is not a mini-FLAN build; choose another folder "
+            "(the build replaces it)"
+        )
+    folder = build_mini_flan(out, force=args.force)
     info = build_info(folder)
     print(
         json.dumps(
@@ -203,7 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", help="label and probability for each text")
     p.add_argument("run_dir")
-    p.add_argument("texts", nargs="+")
+    p.add_argument("texts", nargs="*", help="quoted sentences")
+    p.add_argument("--file", help="texts to label: .txt (one per line), csv, tsv, jsonl, parquet")
+    p.add_argument("--text-column", help="--file column holding the text (default: sentence)")
+    p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--allow-pickle", action="store_true")
     p.set_defaults(func=cmd_predict)
 
@@ -223,6 +253,14 @@ def build_parser() -> argparse.ArgumentParser:
     from day3.hub import register_cli as register_hub
 
     register_hub(sub)
+
+    from day3.throughput import register_cli as register_throughput
+
+    register_throughput(sub)
+
+    from day3.overview import register_cli as register_overview
+
+    register_overview(sub)
     return parser
 
 

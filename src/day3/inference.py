@@ -40,7 +40,10 @@ def load_classifier_folder(folder: str | Path, allow_pickle: bool = False):
         from transformers import AutoModelForSequenceClassification
 
         model = AutoModelForSequenceClassification.from_pretrained(
-            str(folder), use_safetensors=not allow_pickle, trust_remote_code=False
+            str(folder),
+            # None lets --allow-pickle still prefer safetensors when both exist.
+            use_safetensors=None if allow_pickle else True,
+            trust_remote_code=False,
         )
     return model.eval(), tokenizer
 
@@ -54,13 +57,46 @@ def _load_adapter(folder: Path):
     metrics = folder / "metrics.json"
     names = json.loads(metrics.read_text()).get("label_names") if metrics.is_file() else None
     if not names:
+        # Explicit False: left unset, transformers asks "run the custom code? [y/N]" on stdin
+        # when the base model has an auto_map.
         return AutoPeftModelForSequenceClassification.from_pretrained(
-            str(folder), use_safetensors=True
+            str(folder), use_safetensors=True, trust_remote_code=False
         )
     from day3.models import load_classifier
 
     base = PeftConfig.from_pretrained(str(folder)).base_model_name_or_path
     return PeftModel.from_pretrained(load_classifier(base, dict(enumerate(names))), str(folder))
+
+
+def load_texts(data: str = "sst2", text_column: str | None = None) -> tuple[list[str], str]:
+    """Texts to label or time: a known set's validation split (mirror or Hub), the embedded
+    reviews, a .txt file (one per line) or a csv/tsv/jsonl/parquet file's text column.
+    Returns (texts, where they came from)."""
+    from day3.data import KNOWN, embedded_file, load_known_split, read_table, read_utf8
+
+    if Path(data).suffix == ".txt":  # one text per line, the simplest thing to hand over
+        lines = read_utf8(Path(data)).splitlines() if Path(data).is_file() else None
+        if lines is None:
+            raise UserError(f"text file {data} does not exist; check the path")
+        return [t.strip() for t in lines if t.strip()], f"file {data}"
+    if data in KNOWN:
+        table, source = load_known_split(data, "validation")
+        column = text_column or KNOWN[data].text
+    elif data == "embedded":
+        tables = [read_table(embedded_file(s)) for s in ("train", "validation")]
+        texts = [t for table in tables for t in table.dataset["sentence"]]
+        return texts, "embedded reviews (train + validation)"
+    else:
+        table, source, column = read_table(data), f"file {data}", text_column or "sentence"
+    if column not in table.dataset.column_names:
+        raise UserError(
+            f"{table.where} has no column '{column}' (it has {table.dataset.column_names}); "
+            "pass --text-column"
+        )
+    texts = [str(t) for t in table.dataset[column] if t is not None and str(t).strip()]
+    if not texts:
+        raise UserError(f"{table.where} has no text in column '{column}'")
+    return texts, source
 
 
 def id2label_of(model) -> dict[int, str]:
@@ -137,3 +173,33 @@ def run_settings(run_dir: str | Path) -> dict:
     """The settings a run was trained with (text/label columns, max_length …), if recorded."""
     path = Path(run_dir) / "settings.json"
     return json.loads(path.read_text()) if path.is_file() else {}
+
+
+class Text2Text:
+    """What `pipeline("text2text-generation")` was before transformers 5 removed it: text in,
+    `[{"generated_text": ...}]` out, for encoder-decoder models such as T5 and the kit's
+    mini-FLAN stand-in. By hand underneath: tokenizer → model.generate → decode."""
+
+    def __init__(self, folder: str | Path, max_new_tokens: int = 32, device: str = "cpu"):
+        from transformers import AutoModelForSeq2SeqLM
+
+        folder = Path(folder)
+        check_model_folder(folder)
+        self.tokenizer = load_tokenizer(str(folder))
+        self.model = AutoModelForSeq2SeqLM.from_pretrained(
+            str(folder), use_safetensors=True, trust_remote_code=False
+        ).to(device)
+        self.max_new_tokens = max_new_tokens
+
+    def __call__(self, texts: str | list[str], batch_size: int = 32) -> list[dict]:
+        from day3.seq2seq import generate
+
+        single = isinstance(texts, str)
+        outputs = generate(
+            self.model,
+            self.tokenizer,
+            [texts] if single else list(texts),
+            max_new_tokens=self.max_new_tokens,
+            batch_size=batch_size,
+        )
+        return [{"generated_text": o} for o in outputs]

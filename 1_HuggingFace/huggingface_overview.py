@@ -1,0 +1,98 @@
+"""The Hugging Face ecosystem, as installed on this machine: a live tour in a few screens.
+
+Run (offline-safe, a few seconds; never waits on a dead network):
+    python 1_HuggingFace/huggingface_overview.py
+    DAY3_DATA_DIR=../shared/data python 1_HuggingFace/huggingface_overview.py   # with the mirror
+    python 1_HuggingFace/huggingface_overview.py --json > overview.json          # machine-readable
+    python 1_HuggingFace/huggingface_overview.py --smoke                         # no Hub probe
+The same report from a shell: `day3 overview` (or `day3 overview --json`).
+
+The story: which libraries make up "Hugging Face" and which versions you have, whether the Hub
+is reachable (or offline mode is on), what is already on disk (the caches, the data mirror), which
+models work here and why we can trust the embedded one (sha256), and where training would run.
+It writes everything it saw to <output>/overview.json, to compare two machines (or two days).
+"""
+
+import argparse
+import json
+import platform
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
+
+import day3  # noqa: E402  (importing day3 decides online/offline, once, before any HF library)
+from day3 import overview  # noqa: E402
+from day3.errors import UserError  # noqa: E402
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--output", default="runs/overview", help="folder for overview.json")
+parser.add_argument("--json", action="store_true", help="print the overview as JSON on stdout")
+parser.add_argument("--probe-timeout", type=float, default=1.5, help="Hub probe deadline (s)")
+parser.add_argument("--smoke", action="store_true", help="skip the Hub probe: seconds, offline")
+args = parser.parse_args()
+show = (lambda *_: None) if args.json else overview.render_section  # --json: stdout stays JSON
+
+try:
+    if args.probe_timeout <= 0:
+        raise UserError(f"--probe-timeout must be positive (got {args.probe_timeout})")
+
+    # 1. Versions. "Hugging Face" is a family of libraries released separately; most bug reports
+    #    start with these numbers. importlib.metadata reads them without importing anything.
+    info = {
+        "day3": day3.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+        "versions": overview.library_versions(),
+    }
+    show("versions", info)
+
+    # 2. The Hub. Every from_pretrained / load_dataset asks huggingface.co first, unless offline
+    #    mode is on (HF_HUB_OFFLINE=1, which day3 sets from DAY3_OFFLINE or a 1.5 s probe). We
+    #    probe only when online, in a thread with a deadline: a classroom without network must
+    #    never hang here.
+    info["hub"] = overview.hub_status(
+        probe=False if args.smoke else None, timeout=args.probe_timeout
+    )
+    show("hub", info)
+
+    # 3. Where training would run. CPU is a real option for small models; bf16 only where the
+    #    hardware does it natively (elsewhere it is emulated, and slower than fp32).
+    info["device"] = overview.device_info()
+    show("device", info)
+
+    # 4. What is already on disk. The Hub cache (~/.cache/huggingface/hub) holds downloaded
+    #    repos, once per revision; datasets keeps Arrow copies of every file it loaded; the kit
+    #    keeps what it built itself (tiny models, the mini-FLAN stand-in).
+    info["hf_cache"], info["day3_cache"] = overview.hf_cache(), overview.day3_cache()
+    show("caches", info)
+
+    # 5. The data mirror: the offline stand-in for load_dataset("stanfordnlp/sst2") and friends.
+    #    Row counts come from newlines and parquet footers: no file is parsed.
+    info["mirror"] = overview.mirror_contents()
+    show("mirror", info)
+
+    # 6. Models. `--model minilm` works anywhere because its files ship inside a pip package;
+    #    their sha256 are pinned in day3.models, so a corrupt or tampered copy is refused
+    #    before any weight is loaded.
+    info["models"] = overview.embedded_models(verify=True)
+    show("models", info)
+    if info["models"]["minilm"]["verified"] is False:
+        print("warning: the embedded MiniLM failed its checksums; see the table", file=sys.stderr)
+
+    # 7. Who does what: each library's job, and the day3 modules that import it (read from the
+    #    source with `ast`, so this table cannot drift from the code).
+    info["libraries"] = overview.library_map()
+    show("libraries", info)
+
+    # 8. Save what we saw; --json prints the same dict on stdout for scripts (`jq .versions`).
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "overview.json").write_text(json.dumps(info, indent=2) + "\n")
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        print(f"\nsaved {out / 'overview.json'}", file=sys.stderr)
+except UserError as e:
+    print(f"error: {e}", file=sys.stderr)
+    sys.exit(2)

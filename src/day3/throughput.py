@@ -1,0 +1,261 @@
+"""How fast can a classifier read? Four ways to run the same model over the same sentences.
+
+1. naive: `pipeline()` called once per sentence, the way a first script does it;
+2. batched: `pipeline(texts, batch_size=B)`: the model sees B sentences per forward pass;
+3. length-sorted: our own loop, sentences sorted by length so each batch pads to similar
+   lengths (padding costs compute and buys nothing);
+4. bf16: length-sorted with the weights cast to bfloat16, where the CPU/GPU does bf16 natively.
+
+Every row is timed `repeats` times after a warm-up and the median is reported, because shared
+machines are noisy. bf16 can flip a borderline prediction, so each row also reports how many
+labels agree with fp32 (the reference being row 3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from day3.device import cpu_has_native_bf16
+from day3.errors import UserError
+from day3.inference import load_texts, predict_logits
+from day3.ui import say
+
+
+@dataclass
+class ThroughputRow:
+    method: str
+    batch_size: int
+    dtype: str
+    sentences: int  # how many sentences one timed pass reads
+    seconds: float  # median over repeats, for one pass
+    sentences_per_second: float
+    speedup: float  # over the naive loop
+    agreement: float  # fraction of labels equal to the fp32 length-sorted run
+
+
+def _check_counts(**counts: int) -> None:
+    for name, value in counts.items():
+        if value < 1:
+            raise UserError(f"--{name.replace('_', '-')} must be at least 1 (got {value})")
+
+
+def _median_seconds(fn, repeats: int) -> tuple[float, object]:
+    result = fn()  # warm-up: first calls allocate and pick kernels
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def measure_throughput(
+    model,
+    tokenizer,
+    texts: list[str],
+    batch_size: int = 64,
+    repeats: int = 3,
+    naive_samples: int = 200,
+    max_length: int = 128,
+    bf16: bool | None = None,
+) -> list[ThroughputRow]:
+    """Time the four methods on `texts` (a CPU or GPU model in eval mode).
+
+    The naive loop reads only the first `naive_samples` sentences (it is slow; its rate per
+    sentence is what matters). `bf16=None` adds the bf16 row only where bf16 is native."""
+    from transformers import pipeline
+
+    _check_counts(batch_size=batch_size, repeats=repeats, naive_samples=naive_samples)
+    model = model.eval()
+    device = next(model.parameters()).device
+    clf = pipeline("text-classification", model=model, tokenizer=tokenizer, device=device)
+    names = [model.config.id2label[i] for i in range(model.config.num_labels)]
+
+    def labels_of(outputs) -> np.ndarray:
+        return np.array([names.index(o["label"]) for o in outputs])
+
+    def naive():
+        return labels_of([clf(t, truncation=True, max_length=max_length)[0] for t in few])
+
+    def batched():
+        return labels_of(clf(texts, batch_size=batch_size, truncation=True, max_length=max_length))
+
+    def ours(m, sort=True):
+        return lambda: predict_logits(
+            m, tokenizer, texts, batch_size, max_length, sort_by_length=sort
+        ).argmax(-1)
+
+    few = texts[:naive_samples]
+    runs = [("naive pipeline, one at a time", 1, "fp32", len(few), naive)]
+    runs.append(("pipeline, batched", batch_size, "fp32", len(texts), batched))
+    runs.append(("length-sorted batches", batch_size, "fp32", len(texts), ours(model)))
+    if bf16 is None:
+        bf16 = torch.cuda.is_available() if device.type == "cuda" else cpu_has_native_bf16()
+    if bf16:
+        half = copy.deepcopy(model).to(torch.bfloat16)
+        runs.append(("length-sorted batches", batch_size, "bf16", len(texts), ours(half)))
+
+    measured = []
+    for method, bs, dtype, n, fn in runs:
+        say(f"timing {method} ({dtype}, batch {bs}) on {n} sentences × {repeats}")
+        seconds, labels = _median_seconds(fn, repeats)
+        measured.append((method, bs, dtype, n, seconds, np.asarray(labels)))
+    reference = measured[2][5]
+    naive_rate = measured[0][3] / measured[0][4]
+    rows = []
+    for method, bs, dtype, n, seconds, labels in measured:
+        rate = n / seconds
+        rows.append(
+            ThroughputRow(
+                method,
+                bs,
+                dtype,
+                n,
+                round(seconds, 4),
+                round(rate, 1),
+                round(rate / naive_rate, 2),
+                round(float(np.mean(labels == reference[: len(labels)])), 4),
+            )
+        )
+    return rows
+
+
+def table_markdown(rows: list[ThroughputRow]) -> str:
+    lines = [
+        "| method | batch | dtype | sentences | seconds (median) | sentences/s | × naive | "
+        "agrees with fp32 |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.method} | {r.batch_size} | {r.dtype} | {r.sentences} | {r.seconds:.3f} | "
+            f"{r.sentences_per_second:,.0f} | {r.speedup:.1f} | {100 * r.agreement:.1f}% |"
+        )
+    return "\n".join(lines)
+
+
+def plot_throughput(rows: list[ThroughputRow], path: Path, title: str) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = [f"{r.method}\n{r.dtype}, batch {r.batch_size}" for r in rows]
+    fig, ax = plt.subplots(figsize=(8, 0.7 * len(rows) + 1.2))
+    bars = ax.barh(labels[::-1], [r.sentences_per_second for r in rows][::-1], color="#4c72b0")
+    ax.bar_label(bars, fmt="%.0f /s", padding=3)
+    ax.set_xlabel("sentences per second (median)")
+    ax.set_title(title, fontsize=10)
+    ax.margins(x=0.2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def write_report(rows: list[ThroughputRow], out: Path, context: dict) -> Path:
+    """throughput.json / .md / .png, written to `out.partial` then renamed (all or nothing)."""
+    from day3.runs import RunFolder, write_json
+
+    folder = RunFolder(out, overwrite=True)
+    path = folder.begin()
+    try:
+        write_json(path / "throughput.json", {**context, "rows": [asdict(r) for r in rows]})
+        md = [f"# Inference throughput: {context['model']}", ""]
+        md += [f"- {k}: {v}" for k, v in context.items() if k != "model"]
+        (path / "throughput.md").write_text("\n".join([*md, "", table_markdown(rows), ""]))
+        plot_throughput(rows, path / "throughput.png", f"{context['model']} on {context['data']}")
+    except BaseException:
+        folder.abort()
+        raise
+    return folder.commit()
+
+
+def run_throughput(
+    model_or_run: str = "minilm",
+    data: str = "sst2",
+    text_column: str | None = None,
+    batch_size: int = 64,
+    repeats: int = 3,
+    naive_samples: int = 200,
+    output: str | Path | None = None,
+    max_sentences: int | None = None,
+) -> tuple[list[ThroughputRow], dict]:
+    """Load a run folder (or a model alias/folder with a fresh 2-class head: speed does not
+    depend on what the head learned), time it, and write the report when `output` is given."""
+    import os
+    import platform
+
+    from day3.inference import load_classifier_folder
+
+    _check_counts(batch_size=batch_size, repeats=repeats, naive_samples=naive_samples)
+    texts, source = load_texts(data, text_column)
+    texts = texts[:max_sentences] if max_sentences else texts
+    if Path(model_or_run).is_dir() and (Path(model_or_run) / "metrics.json").is_file():
+        model, tokenizer = load_classifier_folder(model_or_run)
+        if hasattr(model, "merge_and_unload"):  # a LoRA run: time the merged model it serves
+            model = model.merge_and_unload()
+    else:
+        from day3.models import load_classifier, load_tokenizer, resolve_model
+
+        path = resolve_model(model_or_run).path
+        tokenizer = load_tokenizer(path)
+        model = load_classifier(path, {0: "negative", 1: "positive"})
+    rows = measure_throughput(model, tokenizer, texts, batch_size, repeats, naive_samples)
+    context = {
+        "model": model_or_run,
+        "data": source,
+        "sentences": len(texts),
+        "repeats": repeats,
+        "torch_threads": torch.get_num_threads(),
+        "cpus": os.cpu_count(),
+        "device": str(next(model.parameters()).device),
+        "platform": platform.platform(),
+        "torch": torch.__version__,
+    }
+    if output is not None:
+        write_report(rows, Path(output), context)
+    return rows, context
+
+
+def register_cli(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "throughput", help="sentences/s: naive vs batched vs length-sorted vs bf16 inference"
+    )
+    p.add_argument("model", nargs="?", default="minilm", help="run folder, alias or model folder")
+    p.add_argument("--data", default="sst2", help="sst2 | embedded | FILE (validation texts)")
+    p.add_argument("--text-column")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--repeats", type=int, default=3, help="timed passes per method (median)")
+    p.add_argument("--naive-samples", type=int, default=200)
+    p.add_argument("--output", help="folder for throughput.json/.md/.png")
+    p.set_defaults(func=cmd_throughput)
+    return p
+
+
+def cmd_throughput(args) -> int:
+    from day3.ui import out
+
+    rows, context = run_throughput(
+        args.model,
+        args.data,
+        args.text_column,
+        args.batch_size,
+        args.repeats,
+        args.naive_samples,
+        args.output,
+    )
+    out(table_markdown(rows))
+    out(
+        f"({context['sentences']} sentences from {context['data']}; {context['cpus']} cpus, "
+        f"{context['torch_threads']} torch threads, median of {context['repeats']})"
+    )
+    return 0

@@ -1,0 +1,86 @@
+"""Throughput: four methods on one model, a report on disk, and the text2text stand-in API."""
+
+import json
+
+import pytest
+
+from day3.inference import Text2Text
+from day3.models import build_tiny_model, load_classifier, load_tokenizer
+from day3.throughput import load_texts, measure_throughput, run_throughput, table_markdown
+from tests.test_cli import assert_user_error, run
+
+TEXTS = [f"review number {i} " + "very " * (i % 7) + "good" for i in range(40)]
+
+
+@pytest.fixture(scope="module")
+def tiny_classifier(tiny_bert):
+    return load_classifier(str(tiny_bert), {0: "negative", 1: "positive"}), load_tokenizer(
+        str(tiny_bert)
+    )
+
+
+@pytest.mark.parametrize("bf16", [False, True])
+def test_four_methods_agree_and_are_timed(tiny_classifier, bf16):
+    model, tok = tiny_classifier
+    rows = measure_throughput(
+        model, tok, TEXTS, batch_size=8, repeats=2, naive_samples=5, bf16=bf16
+    )
+    assert [r.method for r in rows][:3] == [
+        "naive pipeline, one at a time",
+        "pipeline, batched",
+        "length-sorted batches",
+    ]
+    assert len(rows) == (4 if bf16 else 3)
+    assert rows[0].sentences == 5 and rows[1].sentences == len(TEXTS)
+    assert rows[0].speedup == 1.0
+    for r in rows:
+        assert r.seconds > 0 and r.sentences_per_second == pytest.approx(
+            r.sentences / r.seconds, rel=0.01
+        )
+    # pipeline and our loop run the same fp32 model: the same labels, sorted or not.
+    assert rows[1].agreement == 1.0 and rows[2].agreement == 1.0
+    if bf16:
+        assert rows[3].dtype == "bf16" and 0.0 <= rows[3].agreement <= 1.0
+    md = table_markdown(rows)
+    assert md.count("\n") == len(rows) + 1 and "sentences/s" in md
+
+
+def test_report_written_whole(tiny_bert, sentiment_jsonl, tmp_path):
+    train, _ = sentiment_jsonl
+    rows, context = run_throughput(
+        str(tiny_bert), str(train), repeats=1, naive_samples=3, output=tmp_path / "tp"
+    )
+    saved = json.loads((tmp_path / "tp" / "throughput.json").read_text())
+    assert len(saved["rows"]) == len(rows) and saved["sentences"] == context["sentences"] == 36
+    assert (tmp_path / "tp" / "throughput.png").stat().st_size > 1000
+    assert not (tmp_path / "tp.partial").exists()
+
+
+def test_embedded_texts_offline():
+    texts, source = load_texts("embedded")
+    assert len(texts) == 480 and "embedded" in source
+
+
+@pytest.mark.parametrize(
+    "argv, pattern",
+    [
+        (["--batch-size", "0"], r"--batch-size must be at least 1"),
+        (["--repeats", "0"], r"--repeats must be at least 1"),
+        (["--data", "sst2"], r"no local copy.*DAY3_DATA_DIR"),
+        (["--data", "missing.tsv"], r"missing.tsv"),
+    ],
+)
+def test_cli_bad_input(capsys, tiny_bert, argv, pattern, tmp_path):
+    code, _, err = run(capsys, "throughput", tiny_bert, *argv, "--output", tmp_path / "tp")
+    assert_user_error(code, err, pattern)
+    assert not (tmp_path / "tp").exists()
+
+
+def test_text2text_keeps_the_removed_pipeline_interface():
+    folder = build_tiny_model("t5")
+    gen = Text2Text(folder, max_new_tokens=3)
+    single = gen("translate to french : the red cat")
+    many = gen(["what is the last word : a b", "translate to french : the red cat"])
+    assert single[0].keys() == {"generated_text"} and isinstance(single[0]["generated_text"], str)
+    # Greedy decoding is deterministic and batch order does not change an answer.
+    assert many[1] == single[0]
