@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
 
 import day3  # noqa: E402  (importing day3 decides online/offline, once, before any HF library)
-from day3 import overview  # noqa: E402
+from day3 import overview, overview_render  # noqa: E402
 from day3.errors import UserError  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -31,7 +31,9 @@ parser.add_argument("--json", action="store_true", help="print the overview as J
 parser.add_argument("--probe-timeout", type=float, default=1.5, help="Hub probe deadline (s)")
 parser.add_argument("--smoke", action="store_true", help="skip the Hub probe: seconds, offline")
 args = parser.parse_args()
-show = (lambda *_: None) if args.json else overview.render_section  # --json: stdout stays JSON
+show = (
+    (lambda *_: None) if args.json else overview_render.render_section
+)  # --json: stdout stays JSON
 
 try:
     if args.probe_timeout <= 0:
