@@ -1,4 +1,5 @@
 import json
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -106,6 +107,32 @@ def test_mini_flan_build_is_labelled_cached_and_deterministic(tmp_path):
     assert (a / "model.safetensors").stat().st_mtime_ns == stamp
     b = build_mini_flan(tmp_path / "b", config)
     assert (a / "model.safetensors").read_bytes() == (b / "model.safetensors").read_bytes()
+    assert not (tmp_path / "a.checkpoints").exists()
+
+
+@pytest.mark.slow
+def test_a_killed_mini_flan_build_resumes_to_the_same_model(tmp_path, capfd):
+    import os
+    import subprocess
+    import sys
+
+    config = MiniFlanConfig(
+        d_model=32, d_ff=64, num_layers=1, num_heads=2, steps=24, train_per_task=200
+    )
+    code = (
+        "import sys; from pathlib import Path; from day3.mini_flan import *; "
+        f"build_mini_flan(Path(sys.argv[1]), MiniFlanConfig(**{asdict(config)!r}))"
+    )
+    # Saves every 3 steps; the 4th save is killed halfway: checkpoints 6 and 9 are complete.
+    env = {**os.environ, "DAY3_FAULT_KILL_IN_SAVE": "4"}
+    killed = subprocess.run([sys.executable, "-c", code, str(tmp_path / "c")], env=env)
+    assert killed.returncode == -9
+    assert not (tmp_path / "c").exists() and (tmp_path / "c.checkpoints").is_dir()
+    c = build_mini_flan(tmp_path / "c", config)
+    assert "resuming from" in capfd.readouterr().err
+    a = build_mini_flan(tmp_path / "a", config)
+    assert (a / "model.safetensors").read_bytes() == (c / "model.safetensors").read_bytes()
+    assert not (tmp_path / "c.checkpoints").exists()
 
 
 def test_strategy_parsing():

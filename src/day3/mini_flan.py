@@ -149,13 +149,21 @@ def build_mini_flan(
     start = time.perf_counter()
     # fp32: a model this small gains nothing from bf16 on CPU, and fp32 keeps builds bitwise
     # reproducible across machines with and without native bf16.
-    args = training_arguments(str(tmp / "checkpoints"), budget, pick_device(bf16=False))
-    measured = train_seq2seq(model, tokenizer, train, args)
+    # A killed build (it takes minutes) continues from its newest complete checkpoint on the
+    # next call; the folder name carries the config key, so only the same build resumes.
+    checkpoints = folder.with_name(folder.name + ".checkpoints")
+    args = training_arguments(
+        str(checkpoints),
+        budget,
+        pick_device(bf16=False),
+        save_strategy="steps",
+        save_steps=max(1, config.steps // 8),
+    )
+    measured = train_seq2seq(model, tokenizer, train, args, resume=True)
     model = measured["model"]
     scores = evaluate_tasks(model, tokenizer, held_out)
     seconds = time.perf_counter() - start
     try:
-        shutil.rmtree(tmp / "checkpoints", ignore_errors=True)
         model.config.update({"day3_stand_in": STAND_IN})
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
@@ -176,6 +184,7 @@ def build_mini_flan(
         if folder.exists():
             shutil.rmtree(folder)
         tmp.rename(folder)
+        shutil.rmtree(checkpoints, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
