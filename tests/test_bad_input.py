@@ -268,6 +268,11 @@ C: list[tuple[str, Argv, str]] = [
      r"output .*out.txt exists and is a file; choose another --output"),
     ("ft-output-not-empty", lambda c: c.ft("--output", c.folder("prev", {"keep.txt": "x"})),
      r"output folder .*prev exists and is not empty; choose another --output or pass --overwrite"),
+    ("ft-output-git-checkout",
+     lambda c: c.ft("--output", c.folder("repo", {".git": "gitdir: x"}), "--overwrite"),
+     r"--output .*repo is .* a git checkout; .*name a new folder, e.g. runs/my-run"),
+    ("ft-output-cwd-parent", lambda c: c.ft("--output", "..", "--overwrite"),
+     r"--output .* is the current folder, one above it, .*name a new folder"),
     ("ft-no-output", lambda c: [a for a in c.ft() if a not in ("--output", c.out)],
      r"^day3 finetune-classifier: error: the following arguments are required: --output"),
     # ---- eval-classifier

@@ -23,6 +23,8 @@ class RunFolder:
 
     def __post_init__(self) -> None:
         self.output = Path(self.output).expanduser()
+        if self.output.name in ("", ".", ".."):  # `.` or `..`: name the folder for real
+            self.output = self.output.resolve()
 
     @property
     def partial(self) -> Path:
@@ -30,6 +32,12 @@ class RunFolder:
 
     def check(self) -> None:
         """Refuse to clobber results unless asked: call before any slow work."""
+        if _precious(self.output):
+            raise UserError(
+                f"--output {self.output} is the current folder, one above it, your home, the "
+                "file-system root or a git checkout; a run would replace it whole: name a new "
+                "folder, e.g. runs/my-run"
+            )
         if self.output.exists() and not self.output.is_dir():
             raise UserError(f"output {self.output} exists and is a file; choose another --output")
         if self.output.is_dir() and any(self.output.iterdir()) and not self.overwrite:
@@ -55,6 +63,19 @@ class RunFolder:
 
     def abort(self) -> None:
         shutil.rmtree(self.partial, ignore_errors=True)
+
+
+def _precious(path: Path) -> bool:
+    """Folders that `--overwrite` must never replace, whatever the user typed."""
+    p = path.resolve()
+    cwd = Path.cwd().resolve()
+    return (
+        p == Path(p.anchor)
+        or p == Path.home().resolve()
+        or p == cwd
+        or p in cwd.parents
+        or (p / ".git").exists()
+    )
 
 
 def write_json(path: Path, obj) -> Path:
