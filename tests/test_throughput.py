@@ -84,3 +84,23 @@ def test_text2text_keeps_the_removed_pipeline_interface():
     assert single[0].keys() == {"generated_text"} and isinstance(single[0]["generated_text"], str)
     # Greedy decoding is deterministic and batch order does not change an answer.
     assert many[1] == single[0]
+
+
+def test_a_failed_compile_skips_its_row(tiny_classifier, monkeypatch):
+    import torch
+
+    def broken(model, **kwargs):
+        def call(*a, **k):
+            raise RuntimeError("InductorError: no C++ compiler found\nmore")
+
+        call.config = model.config
+        call.parameters = model.parameters
+        return call
+
+    monkeypatch.setattr(torch, "compile", broken)
+    model, tok = tiny_classifier
+    rows = measure_throughput(
+        model, tok, TEXTS, batch_size=8, repeats=1, naive_samples=3, bf16=True, compile=True
+    )
+    assert [r.dtype for r in rows] == ["fp32", "fp32", "fp32", "bf16"]  # no compiled row
+    assert all(r.first_pass_seconds > 0 for r in rows)
