@@ -291,3 +291,39 @@ def test_peak_memory_is_per_row_not_per_process():
     del block
     reset_peak_memory(cpu)  # the next row starts its own peak
     assert peak_memory_mb(cpu) < base + 100
+
+
+@pytest.mark.slow
+def test_compare_resumes_after_a_crash_without_retraining_finished_rows(
+    tiny_bert, pairs_file, tmp_path, monkeypatch
+):
+    import day3.forgetting_encoder as fe
+
+    kwargs = dict(
+        model=str(tiny_bert),
+        data=DataSpec("embedded", max_train_samples=24, max_eval_samples=16),
+        strategies="frozen,lora",
+        epochs=1,
+        batch_size=8,
+        output=tmp_path / "c",
+        probe=str(pairs_file),
+        device="cpu",
+    )
+    real, trained, crashes = fe.train_and_probe, [], []
+
+    def crash_on_lora(job, *args, **kw):
+        if job.strategy.name == "lora" and not crashes:
+            crashes.append(job.strategy.label)
+            raise RuntimeError("killed")
+        trained.append(job.strategy.label)
+        return real(job, *args, **kw)
+
+    monkeypatch.setattr(fe, "train_and_probe", crash_on_lora)
+    with pytest.raises(RuntimeError, match="killed"):
+        compare_strategies(**kwargs)
+    assert (tmp_path / "c.rows.json").is_file() and not (tmp_path / "c").exists()
+    report = compare_strategies(**kwargs, resume=True)
+    assert trained == ["frozen", "lora:16"]
+    assert [r["strategy"] for r in report["rows"]] == ["frozen", "lora:16"]
+    assert report["rows"][0]["sts_drop"] == 0.0  # frozen, scored before the crash
+    assert not (tmp_path / "c.rows.json").exists()

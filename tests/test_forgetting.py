@@ -294,3 +294,54 @@ def test_cli_refuses_bad_strategies_before_training(tmp_path, strategies, messag
     )
     with pytest.raises(UserError, match=message):
         args.func(args)
+
+
+@pytest.mark.slow
+def test_an_interrupted_comparison_resumes_with_the_next_row(
+    tiny_bert, pairs_file, sentiment_jsonl, tmp_path, monkeypatch
+):
+    import day3.forgetting_encoder as fe
+    from day3.data import DataSpec
+
+    train, val = sentiment_jsonl
+    kwargs = dict(
+        model=str(tiny_bert),
+        data=DataSpec(data=str(train), validation_file=str(val)),
+        probe=str(pairs_file),
+        strategies="full,frozen",
+        max_train_samples=16,
+        epochs=1,
+        batch_size=8,
+        output=tmp_path / "f",
+        device="cpu",
+    )
+    real, trained = fe.train_and_probe, []
+
+    def crash_on_frozen(job, *args, **kw):
+        if job.strategy.label == "frozen":
+            raise KeyboardInterrupt  # the user's Ctrl-C, or a kill, mid-comparison
+        trained.append(job.strategy.label)
+        return real(job, *args, **kw)
+
+    monkeypatch.setattr(fe, "train_and_probe", crash_on_frozen)
+    with pytest.raises(KeyboardInterrupt):
+        fe.run_encoder_forgetting(**kwargs)
+    journal = tmp_path / "f.rows.json"
+    assert trained == ["full"] and journal.is_file() and not (tmp_path / "f").exists()
+
+    with pytest.raises(UserError, match="--resume to continue it, or --overwrite"):
+        fe.run_encoder_forgetting(**kwargs)
+    with pytest.raises(UserError, match=r"other settings \(epochs\)"):
+        fe.run_encoder_forgetting(**{**kwargs, "epochs": 2}, resume=True)
+
+    def count(job, *args, **kw):
+        trained.append(job.strategy.label)
+        return real(job, *args, **kw)
+
+    monkeypatch.setattr(fe, "train_and_probe", count)
+    report = fe.run_encoder_forgetting(**kwargs, resume=True)
+    assert trained == ["full", "frozen"]  # full was not trained again
+    assert [r["strategy"] for r in report["results"]] == ["full", "frozen"]
+    befores = {r["probes"]["pairs"]["before"] for r in report["results"]}
+    assert len(befores) == 1  # the resumed row scored against the same pretrained encoder
+    assert not journal.exists()

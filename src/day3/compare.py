@@ -31,7 +31,7 @@ from pathlib import Path
 from day3.data import DataSpec, mirror_file
 from day3.env import is_offline
 from day3.errors import UserError
-from day3.runs import RunFolder
+from day3.runs import RowJournal, RunFolder
 from day3.strategies import STRATEGIES, StrategyConfig
 from day3.ui import out, say
 
@@ -152,9 +152,11 @@ def compare_strategies(
     device: str = "auto",
     bf16: str | bool = "auto",
     max_length: int = 128,
+    resume: bool = False,
 ) -> dict:
     """Train `model` on `data` once per row; returns comparison.json's content.
-    `learning_rates` overrides the default per row label or strategy name ({"full": 1e-4})."""
+    `learning_rates` overrides the default per row label or strategy name ({"full": 1e-4}).
+    `resume`: keep the rows an interrupted run of the same comparison finished."""
     import torch
     import transformers
 
@@ -175,6 +177,23 @@ def compare_strategies(
     if similarity_weight < 0:
         raise UserError(f"--similarity-weight must be at least 0 (got {similarity_weight})")
     RunFolder(Path(output), overwrite).check()  # before the slow work, not after it
+    identity = dict(
+        model=model,
+        data=dataclasses.asdict(data),
+        rows=[r.label for r in rows_to_run],
+        probe=probe,
+        max_probe_pairs=max_probe_pairs,
+        learning_rates=learning_rates,
+        similarity_weight=similarity_weight,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        device=device,
+        bf16=bf16,
+        max_length=max_length,
+    )
+    journal = RowJournal(Path(output), identity)
+    state = journal.start(resume, overwrite)
     probe_pairs, auxiliary = load_probe_pairs(probe, max_probe_pairs)
     notes: list[str] = []
     probes = []
@@ -188,11 +207,16 @@ def compare_strategies(
     new_task = new_task_name(data)
     learning_rates = learning_rates or {}
 
-    rows: list[dict] = []
-    before: dict[str, float] | None = None
-    common: dict = {}
+    rows: list[dict] = state.get("rows", [])
+    before: dict[str, float] | None = state.get("before")
+    common: dict = state.get("common", {})
+    done = [r["strategy"] for r in rows]
+    if done:
+        say(f"resuming: {', '.join(done)} already done ({journal.path})")
     with tempfile.TemporaryDirectory(prefix="day3-compare-") as tmp:
         for i, row in enumerate(rows_to_run):
+            if row.label in done:
+                continue
             say(f"[{i + 1}/{len(rows_to_run)}] {row.label} ({row.objective})")
             lr = learning_rates.get(row.label, learning_rates.get(row.strategy.name))
             job = strategy_job(
@@ -219,6 +243,7 @@ def compare_strategies(
                 before, common = run.before, shared_settings(run, model, new_task)
             size, what = saved_size_mb(run.prep.model, row.strategy)
             rows.append(_row(row, run, size, what, probes))
+            journal.save({"rows": rows, "before": before, "common": common})
             say(_summary(rows[-1]))
             release(run)
 
@@ -238,6 +263,7 @@ def compare_strategies(
     }
     notes += row_notes(rows, bool(probes))
     folder = write_comparison(rows, notes, settings, output, overwrite)
+    journal.clear()  # the report is complete: nothing left to resume
     report = json.loads((folder / "comparison.json").read_text())
     print_table(report, folder / "comparison.md")
     say(f"saved comparison {folder}")

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from day3.data import DataSpec, resolve_source
 from day3.errors import UserError
 from day3.forgetting import ForgettingResult, Probe, print_results, score_probes, write_report
-from day3.runs import RunFolder
+from day3.runs import RowJournal, RunFolder
 from day3.similarity import SentencePairs, load_sts, sts_spearman
 from day3.strategies import StrategyConfig
 from day3.ui import out, say
@@ -81,8 +81,10 @@ def run_encoder_forgetting(
     device: str = "auto",
     bf16: str | bool = "auto",
     max_length: int = 128,
+    resume: bool = False,
 ) -> dict:
-    """Fine-tune `model` on `data` once per strategy; returns forgetting.json's content."""
+    """Fine-tune `model` on `data` once per strategy; returns forgetting.json's content.
+    `resume`: keep the strategies an interrupted run of the same comparison finished."""
     import torch
     import transformers
 
@@ -91,16 +93,36 @@ def run_encoder_forgetting(
         data = dataclasses.replace(data, max_train_samples=max_train_samples)
     configs = parse_strategies(strategies)
     RunFolder(Path(output), overwrite).check()  # before the slow work, not after it
+    identity = dict(
+        model=model,
+        data=dataclasses.asdict(data),
+        strategies=[c.label for c in configs],
+        probe=probe,
+        max_probe_pairs=max_probe_pairs,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        device=device,
+        bf16=bf16,
+        max_length=max_length,
+    )
+    journal = RowJournal(Path(output), identity)
+    state = journal.start(resume, overwrite)
     sts, pairs = sts_probe(probe, max_probe_pairs, max_length)
     say(f"probe: {sts.name}, {len(pairs):,} sentence pairs from {pairs.source}")
     new_task = new_task_name(data)
 
-    results: list[ForgettingResult] = []
-    per_strategy: dict[str, dict] = {}
-    before: dict[str, float] | None = None
-    common: dict = {}  # what every strategy shares, read off the first one
+    results = [ForgettingResult(**r) for r in state.get("results", [])]
+    per_strategy: dict[str, dict] = state.get("per_strategy", {})
+    before: dict[str, float] | None = state.get("before")
+    common: dict = state.get("common", {})  # what every strategy shares, read off the first one
+    if results:
+        done = ", ".join(r.strategy for r in results)
+        say(f"resuming: {done} already done ({journal.path})")
     with tempfile.TemporaryDirectory(prefix="day3-forgetting-") as tmp:
         for i, strategy in enumerate(configs):
+            if strategy.label in per_strategy:
+                continue
             say(f"[{i + 1}/{len(configs)}] strategy {strategy.label}")
             job = strategy_job(
                 model,
@@ -141,6 +163,14 @@ def run_encoder_forgetting(
                 "new_task_f1": metrics["f1"],
                 "peak_memory_mb": measured["peak_memory_mb"],
             }
+            journal.save(
+                {
+                    "results": [r.to_dict() for r in results],
+                    "per_strategy": per_strategy,
+                    "before": before,
+                    "common": common,
+                }
+            )
             release(run)
 
     settings = {
@@ -157,6 +187,7 @@ def run_encoder_forgetting(
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
     }
     folder = write_report(results, settings, output, overwrite)
+    journal.clear()  # the report is complete: nothing left to resume
     print_results(results, settings)
     say(f"saved forgetting report {folder}")
     return json.loads((folder / "forgetting.json").read_text())
@@ -258,6 +289,9 @@ def add_run_args(p: argparse.ArgumentParser, data_default: str) -> None:
     )
     p.add_argument("--output", required=True, help="report folder to write")
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --output")
+    p.add_argument(
+        "--resume", action="store_true", help="after a crash: keep the rows already finished"
+    )
     p.add_argument("--epochs", type=float, default=1.0)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--max-length", type=int, default=128)
@@ -287,6 +321,7 @@ def run_kwargs(args) -> dict:
         device=args.device,
         bf16=False if args.no_bf16 else "auto",
         max_length=args.max_length,
+        resume=args.resume,
     )
 
 

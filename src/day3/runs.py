@@ -65,6 +65,64 @@ class RunFolder:
         shutil.rmtree(self.partial, ignore_errors=True)
 
 
+@dataclass
+class RowJournal:
+    """The rows a comparison (`forgetting encoder`, `compare-strategies`) has finished, kept
+    beside its output as `<output>.rows.json`: a killed comparison continues with the next row
+    on `--resume` instead of training every row again. A row is minutes; the one that was
+    interrupted starts over. `identity` (the settings that decide the result) must match."""
+
+    output: Path
+    identity: dict
+
+    def __post_init__(self) -> None:
+        self.output = Path(self.output).expanduser()
+        self.identity = json.loads(json.dumps(self.identity, default=str))  # as it reads back
+
+    @property
+    def path(self) -> Path:
+        return self.output.with_name(self.output.name + ".rows.json")
+
+    def start(self, resume: bool, overwrite: bool = False) -> dict:
+        """The saved state to continue from ({} for a fresh start)."""
+        if not self.path.is_file():
+            return {}
+        if not resume:
+            if overwrite:
+                self.clear()
+                return {}
+            raise UserError(
+                f"{self.path} holds the finished rows of an interrupted comparison; pass "
+                "--resume to continue it, or --overwrite to start over"
+            )
+        try:
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
+            identity, state = saved["identity"], saved["state"]
+        except (ValueError, KeyError, TypeError):
+            raise UserError(
+                f"{self.path} is unreadable; delete it, or pass --overwrite to start over"
+            ) from None
+        differ = sorted(
+            k
+            for k in identity.keys() | self.identity.keys()
+            if identity.get(k) != self.identity.get(k)
+        )
+        if differ:
+            raise UserError(
+                f"{self.path} belongs to a comparison with other settings ({', '.join(differ)}); "
+                "resume with the same flags, or pass --overwrite to start over"
+            )
+        return state
+
+    def save(self, state: dict) -> None:
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(json.dumps({"identity": self.identity, "state": state}, default=str))
+        tmp.replace(self.path)  # atomic: the journal is the old one or the new one
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
 def _precious(path: Path) -> bool:
     """Folders that `--overwrite` must never replace, whatever the user typed."""
     p = path.resolve()
