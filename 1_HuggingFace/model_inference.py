@@ -64,7 +64,8 @@ try:
     # 2. pipeline(): one line from a folder (or Hub id) to labels and probabilities.
     classify = pipeline("text-classification", model=model_ref, device=device.device)
     print("\npipeline('text-classification'):")
-    for review, result in zip(REVIEWS, classify(REVIEWS), strict=True):
+    results = classify(REVIEWS)
+    for review, result in zip(REVIEWS, results, strict=True):
         print(f"  {result['label']:>8} {result['score']:.3f}  {review}")
 
     # 3. The same by hand. Tokenizer: text → ids + attention mask, padded to the longest review.
@@ -83,7 +84,7 @@ try:
     for row, p in zip(logits.tolist(), probs, strict=True):
         label = model.config.id2label[int(p.argmax())]
         print(f"  {label:>8} {p.max():.3f}  logits {[round(v, 3) for v in row]}")
-    pipeline_scores = [r["score"] for r in classify(REVIEWS)]
+    pipeline_scores = [r["score"] for r in results]
     gap = max(abs(a - b) for a, b in zip(pipeline_scores, probs.max(-1), strict=True))
     print(f"largest difference to the pipeline: {gap:.2e} (same model, same maths)")
     if gap > 1e-4:

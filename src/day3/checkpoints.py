@@ -344,15 +344,13 @@ def pin_run_identity(folder: str | Path, identity: dict) -> None:
     """Checkpoints continue only the run that wrote them. Records `identity` (the settings that
     decide the result) next to the checkpoints; refuses to resume under different ones."""
     from day3.errors import UserError
+    from day3.runs import as_saved, differing_settings
 
     root = Path(folder)
-    identity = json.loads(json.dumps(identity, default=str))  # as it will read back
+    identity = as_saved(identity)
     path = root / RUN_IDENTITY
     if has_checkpoints(root) and path.is_file():
-        saved = json.loads(path.read_text())
-        differ = sorted(
-            k for k in saved.keys() | identity.keys() if saved.get(k) != identity.get(k)
-        )
+        differ = differing_settings(json.loads(path.read_text()), identity)
         if differ:
             raise UserError(
                 f"the checkpoints in {root} belong to a run with other settings "

@@ -65,6 +65,17 @@ class RunFolder:
         shutil.rmtree(self.partial, ignore_errors=True)
 
 
+def as_saved(settings: dict) -> dict:
+    """`settings` as they read back from JSON (tuples become lists, paths strings), so that a
+    saved copy and a fresh one compare equal."""
+    return json.loads(json.dumps(settings, default=str))
+
+
+def differing_settings(saved: dict, current: dict) -> list[str]:
+    """The names of the settings whose values differ (either side may lack some)."""
+    return sorted(k for k in saved.keys() | current.keys() if saved.get(k) != current.get(k))
+
+
 @dataclass
 class RowJournal:
     """The rows a comparison (`forgetting encoder`, `compare-strategies`) has finished, kept
@@ -77,7 +88,7 @@ class RowJournal:
 
     def __post_init__(self) -> None:
         self.output = Path(self.output).expanduser()
-        self.identity = json.loads(json.dumps(self.identity, default=str))  # as it reads back
+        self.identity = as_saved(self.identity)
 
     @property
     def path(self) -> Path:
@@ -102,11 +113,7 @@ class RowJournal:
             raise UserError(
                 f"{self.path} is unreadable; delete it, or pass --overwrite to start over"
             ) from None
-        differ = sorted(
-            k
-            for k in identity.keys() | self.identity.keys()
-            if identity.get(k) != self.identity.get(k)
-        )
+        differ = differing_settings(identity, self.identity)
         if differ:
             raise UserError(
                 f"{self.path} belongs to a comparison with other settings ({', '.join(differ)}); "

@@ -349,7 +349,7 @@ def run_classifier_job(job: ClassifierJob, with_baseline: bool = False) -> dict:
 
 
 # 400 embedded sentences give only ~100 steps at batch 16: bigger steps than the SST-2 defaults.
-EMBEDDED_LR = {"full": 1e-4, "frozen": 3e-3}
+EMBEDDED_LR = {"full": 1e-4, "lora": 1e-3, "frozen": 3e-3}
 
 
 def embedded_sentiment_job(
