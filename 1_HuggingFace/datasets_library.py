@@ -20,6 +20,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
+from day3.lesson import kit_python, lesson_folder, running  # noqa: E402
+
+kit_python(__file__)  # from a fresh shell: re-runs this file on the kit's .venv Python
 
 from day3.env import is_offline  # noqa: E402  (importing day3 decides online/offline, once)
 from day3.errors import UserError  # noqa: E402
@@ -31,7 +34,8 @@ parser.add_argument("--label-column", default="label", help="default: label")
 parser.add_argument("--label-names", help="class names in id order, e.g. negative,positive")
 parser.add_argument("--min-words", type=int, default=3, help="filter: drop shorter texts")
 parser.add_argument("--model", default="minilm", help="whose tokenizer (default: minilm)")
-parser.add_argument("--output", default="runs/datasets_library", help="everything goes here")
+parser.add_argument("--output", help="everything goes here (default runs/datasets_library)")
+parser.add_argument("--overwrite", action="store_true", help="reuse a non-empty --output")
 parser.add_argument("--seed", type=int, default=42)
 parser.add_argument("--smoke", action="store_true", help="200 rows per split, tiny-bert: seconds")
 args = parser.parse_args()
@@ -65,7 +69,7 @@ def folder_size(path: Path) -> str:
     return human(sum(p.stat().st_size for p in files))
 
 
-try:
+with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `interrupted`
     if args.min_words < 0:
         raise UserError(f"--min-words must be 0 or more (got {args.min_words})")
     import numpy as np
@@ -76,8 +80,7 @@ try:
     from day3.data import SENTIMENT, cast_to_class_label, embedded_file, mirror_file
 
     disable_progress_bars()  # each step prints its own summary; bars would interleave with it
-    out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
+    out = lesson_folder(args.output, "runs/datasets_library", args.overwrite)
     # load_dataset converts every file to Arrow once and caches it by content; by default in
     # ~/.cache/huggingface/datasets. Here under --output, so the lesson leaves nothing behind.
     cache = str(out / "hf_cache")
@@ -341,6 +344,3 @@ try:
         f"columns {list(rows[0])}"
     )
     print(f"\nwrote under {out}/: {', '.join(sorted(p.name for p in out.iterdir()))}")
-except UserError as e:
-    print(f"error: {e}", file=sys.stderr)
-    sys.exit(2)

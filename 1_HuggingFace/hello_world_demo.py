@@ -15,10 +15,13 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
+from day3.lesson import kit_python, running  # noqa: E402
+
+kit_python(__file__)  # from a fresh shell: re-runs this file on the kit's .venv Python
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("texts", nargs="*", default=["A warm, funny and beautifully acted film."])
-parser.add_argument("--output", default="runs/hello", help="where the fine-tuned model goes")
+parser.add_argument("--output", help="where the model goes (default runs/hello: reruns replace it)")
 parser.add_argument("--smoke", action="store_true", help="tiny random model, seconds")
 args = parser.parse_args()
 
@@ -26,11 +29,10 @@ args = parser.parse_args()
 import day3  # noqa: E402, I001  (first: switches the HF libraries to offline mode when needed)
 from transformers import pipeline  # noqa: E402
 
-try:
-    day3.run_classifier_job(day3.embedded_sentiment_job(args.output, smoke=args.smoke))
-except day3.UserError as e:  # a bad --output, say: one line, not a traceback
-    print(f"error: {e}", file=sys.stderr)
-    sys.exit(2)
-classify = pipeline("text-classification", model=args.output)
+output = args.output or "runs/hello"  # the default is the lesson's own: a rerun replaces it
+with running():  # a bad --output, say: one line, not a traceback; Ctrl-C: "interrupted"
+    job = day3.embedded_sentiment_job(output, smoke=args.smoke, replace_own=not args.output)
+    day3.run_classifier_job(job)
+classify = pipeline("text-classification", model=output)
 for text, result in zip(args.texts, classify(args.texts), strict=True):
     print(f"{result['label']} ({result['score']:.2f}): {text}")

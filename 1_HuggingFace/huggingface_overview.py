@@ -20,13 +20,16 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
+from day3.lesson import kit_python, lesson_output, running  # noqa: E402
+
+kit_python(__file__)  # from a fresh shell: re-runs this file on the kit's .venv Python
 
 import day3  # noqa: E402  (importing day3 decides online/offline, once, before any HF library)
 from day3 import overview, overview_render  # noqa: E402
-from day3.errors import UserError  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--output", default="runs/overview", help="folder for overview.json")
+parser.add_argument("--output", help="folder for overview.json (default runs/overview)")
+parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --output")
 parser.add_argument("--json", action="store_true", help="print the overview as JSON on stdout")
 parser.add_argument("--probe-timeout", type=float, default=1.5, help="Hub probe deadline (s)")
 parser.add_argument("--smoke", action="store_true", help="skip the Hub probe: seconds, offline")
@@ -35,9 +38,14 @@ show = (
     (lambda *_: None) if args.json else overview_render.render_section
 )  # --json: stdout stays JSON
 
-try:
-    if args.probe_timeout <= 0:
-        raise UserError(f"--probe-timeout must be positive (got {args.probe_timeout})")
+with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `interrupted`
+    from day3.checks import positive
+    from day3.runs import RunFolder, write_json, writing
+
+    positive("probe_timeout", args.probe_timeout)
+    output, replace_own = lesson_output(args.output, "runs/overview")
+    folder = RunFolder(output, args.overwrite, kind="overview", replace_own=replace_own)
+    folder.check()  # before the tour, not after it
 
     # 1. Versions. "Hugging Face" is a family of libraries released separately; most bug reports
     #    start with these numbers. importlib.metadata reads them without importing anything.
@@ -88,13 +96,10 @@ try:
     show("libraries", info)
 
     # 8. Save what we saw; --json prints the same dict on stdout for scripts (`jq .versions`).
-    out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "overview.json").write_text(json.dumps(info, indent=2) + "\n")
+    with writing(folder) as path:
+        write_json(path / "overview.json", info)
+    out = folder.output
     if args.json:
         print(json.dumps(info, indent=2))
     else:
         print(f"\nsaved {out / 'overview.json'}", file=sys.stderr)
-except UserError as e:
-    print(f"error: {e}", file=sys.stderr)
-    sys.exit(2)

@@ -20,6 +20,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
+from day3.lesson import kit_python, lesson_folder, running  # noqa: E402
+
+kit_python(__file__)  # from a fresh shell: re-runs this file on the kit's .venv Python
 
 import day3  # noqa: E402, F401  (offline switches before huggingface_hub is imported)
 from day3.errors import UserError  # noqa: E402
@@ -29,12 +32,12 @@ parser.add_argument("--run", help="run folder to share (default: train a quick o
 parser.add_argument("--repo-id", default="your-name/day3-sentiment", help="user/name on the Hub")
 parser.add_argument("--private", action="store_true")
 parser.add_argument("--push", action="store_true", help="really upload (needs network + token)")
-parser.add_argument("--output", default="runs/upload", help="folder for the staged upload")
+parser.add_argument("--output", help="folder for the staged upload (default runs/upload)")
+parser.add_argument("--overwrite", action="store_true", help="reuse a non-empty --output")
 parser.add_argument("--smoke", action="store_true", help="tiny random model, seconds")
 args = parser.parse_args()
-out = Path(args.output)
 
-try:
+with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `interrupted`
     from huggingface_hub import ModelCard
 
     from day3.env import is_offline
@@ -42,12 +45,14 @@ try:
     from day3.model_card import check_card, write_model_card
 
     check_repo_id(args.repo_id)  # before any slow work: a bad name fails in a second
+    out = lesson_folder(args.output, "runs/upload", args.overwrite)
 
     # 1. Something worth sharing: a fine-tuned run folder (trained here if none was given).
     if args.run is None:
         from day3.trainers import embedded_sentiment_job, run_classifier_job
 
-        run_classifier_job(embedded_sentiment_job(out / "sentiment-run", smoke=args.smoke))
+        job = embedded_sentiment_job(out / "sentiment-run", smoke=args.smoke)
+        run_classifier_job(job)  # a rerun replaces its own previous run folder
         args.run = str(out / "sentiment-run")
     run = Path(args.run)
     print(f"run folder {run}: {', '.join(sorted(p.name for p in run.iterdir()))}")
@@ -66,7 +71,7 @@ try:
     # 4. Stage the exact upload: allow-listed files only (no checkpoints, no pickles, no logs),
     #    local paths scrubbed from the JSON reports. This is also what --dry-run writes.
     staged = out / "staged"
-    files = push(run, args.repo_id, dry_run=staged, overwrite=True)
+    files = push(run, args.repo_id, dry_run=staged, replace_own=True)
     print(f"\nstaged {len(files)} files in {staged}/ — this folder is the upload")
 
     # 5. Read the card back the way the Hub will: YAML parsed, model-index rebuilt, keys present.
@@ -86,6 +91,3 @@ try:
         raise UserError("the Hub is unreachable (offline); the staged folder above is the upload")
     else:
         push(run, args.repo_id, private=args.private)
-except UserError as e:
-    print(f"error: {e}", file=sys.stderr)
-    sys.exit(2)

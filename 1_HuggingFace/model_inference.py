@@ -19,17 +19,19 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
+from day3.lesson import kit_python, lesson_folder, running  # noqa: E402
+
+kit_python(__file__)  # from a fresh shell: re-runs this file on the kit's .venv Python
 
 import day3  # noqa: E402, F401  (offline switches before transformers is imported)
-from day3.errors import UserError  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--run", help="run folder or Hub id of a sentiment classifier")
 parser.add_argument("--data", default="auto", help="texts to time: sst2 | embedded | FILE")
-parser.add_argument("--output", default="runs/inference", help="folder for the outputs")
+parser.add_argument("--output", help="folder for the outputs (default runs/inference)")
+parser.add_argument("--overwrite", action="store_true", help="reuse a non-empty --output")
 parser.add_argument("--smoke", action="store_true", help="tiny random models, seconds")
 args = parser.parse_args()
-out = Path(args.output)
 
 REVIEWS = [
     "An absolute joy from the first scene to the last.",
@@ -37,7 +39,8 @@ REVIEWS = [
     "Not bad at all: the cast clearly had fun.",
 ]
 
-try:
+with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `interrupted`
+    out = lesson_folder(args.output, "runs/inference", args.overwrite)
     import torch
     from transformers import AutoModelForSequenceClassification, pipeline
 
@@ -51,15 +54,14 @@ try:
     print(f"device: {device.describe()}")
 
     # 1. A sentiment classifier. Offline there is no ready-made one, so we fine-tune the embedded
-    #    MiniLM on the embedded reviews (~25 s); a LoRA run would be served from its merged/ copy.
+    #    MiniLM on the embedded reviews (~25 s). A LoRA run folder serves its merged model too.
     if args.run is None:
         from day3.trainers import embedded_sentiment_job, run_classifier_job
 
-        run_classifier_job(embedded_sentiment_job(out / "sentiment-run", smoke=args.smoke))
+        job = embedded_sentiment_job(out / "sentiment-run", smoke=args.smoke)
+        run_classifier_job(job)  # a rerun replaces its own previous run folder
         args.run = str(out / "sentiment-run")
-    model_ref = args.run
-    if (Path(args.run) / "merged").is_dir():
-        model_ref = str(Path(args.run) / "merged")
+    model_ref = args.run  # a LoRA/IA3 run folder holds its merged model at the top
 
     # 2. pipeline(): one line from a folder (or Hub id) to labels and probabilities.
     classify = pipeline("text-classification", model=model_ref, device=device.device)
@@ -142,6 +144,7 @@ try:
         naive_samples=16 if args.smoke else 200,
         max_sentences=64 if args.smoke else None,
         output=out / "throughput",
+        replace_own=True,
     )
     print(f"\n{context['sentences']} sentences from {context['data']}, {context['cpus']} cpus:")
     print(table_markdown(rows))
@@ -152,6 +155,3 @@ try:
         model, tok = load_classifier_folder(args.run)
         best = predict(model, tok, REVIEWS[:1])[0]
         print(f'\n`day3 predict {args.run} "{REVIEWS[0]}"` prints: {best.label}\t{best.score:.4f}')
-except UserError as e:
-    print(f"error: {e}", file=sys.stderr)
-    sys.exit(2)

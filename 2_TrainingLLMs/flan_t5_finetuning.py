@@ -20,6 +20,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
+from day3.lesson import kit_python, lesson_output, running  # noqa: E402
+
+kit_python(__file__)  # from a fresh shell: re-runs this file on the kit's .venv Python
 
 import day3  # noqa: E402, F401  (offline switches first)
 from day3.errors import UserError  # noqa: E402
@@ -28,14 +31,17 @@ parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--model", default="google/flan-t5-small")
 parser.add_argument("--strategies", default="full,lora,replay:0.2,low-lr")
 parser.add_argument("--steps", type=int, default=300)
-parser.add_argument("--output", default="runs/flan-t5-forgetting")
+parser.add_argument(
+    "--output", help="report folder (default runs/flan-t5-forgetting: a rerun replaces it)"
+)
 parser.add_argument("--overwrite", action="store_true")
 parser.add_argument("--smoke", action="store_true", help="tiny random T5, a few steps")
 args = parser.parse_args()
+output, replace_own = lesson_output(args.output, "runs/flan-t5-forgetting")
 if args.smoke:
     args.model, args.steps, args.strategies = "tiny-t5", 3, "full,lora"
 
-try:
+with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `interrupted`
     # 1. Which model? The real Flan-T5 when the Hub (or a cached copy) is there, else the stand-in.
     from day3.forgetting_seq2seq import load_seq2seq, run_seq2seq_forgetting
     from day3.models import resolve_model
@@ -70,7 +76,12 @@ try:
     # 3-4. Fine-tune on the new task once per strategy, from the same weights, and score every
     #      old task before and after. T5 trains in fp32 on CPU: it overflows in fp16.
     report = run_seq2seq_forgetting(
-        args.model, args.strategies, steps=args.steps, output=args.output, overwrite=args.overwrite
+        args.model,
+        args.strategies,
+        steps=args.steps,
+        output=output,
+        overwrite=args.overwrite,
+        replace_own=replace_own,
     )
 
     # 5. Read the table: the new-task score is what was learned, the drops what was lost.
@@ -79,7 +90,4 @@ try:
             f"{r['strategy']:>12}: new task {r['new_task_score']:.2f}, "
             f"average forgetting {r['average_forgetting']:+.3f}"
         )
-    print(f"learn-forget plot: {Path(args.output) / 'forgetting.png'}")
-except UserError as e:
-    print(f"error: {e}", file=sys.stderr)
-    sys.exit(2)
+    print(f"learn-forget plot: {output / 'forgetting.png'}")

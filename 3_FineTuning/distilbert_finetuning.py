@@ -17,16 +17,22 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
+from day3.lesson import kit_python, lesson_output, running  # noqa: E402
+
+kit_python(__file__)  # from a fresh shell: re-runs this file on the kit's .venv Python
 
 from day3.cli import add_data_args, add_train_args, classifier_job  # noqa: E402
-from day3.errors import UserError  # noqa: E402
 
+DEFAULT_OUTPUT = "runs/sentiment"
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-add_train_args(parser)
+add_train_args(parser, output_default=DEFAULT_OUTPUT)
 add_data_args(parser, default="embedded")
 parser.add_argument("--smoke", action="store_true", help="tiny random model, 64 samples, seconds")
-parser.set_defaults(output="runs/sentiment", epochs=4, batch_size=16)
+parser.set_defaults(epochs=4, batch_size=16)
 args = parser.parse_args()
+# The default folder is this lesson's own: a rerun replaces it. One you name must be new.
+output, args.replace_own = lesson_output(args.output, DEFAULT_OUTPUT)
+args.output = str(output)
 if args.smoke:  # the whole pipeline on a 2-layer random BERT: proves the plumbing, not accuracy
     args.model, args.epochs = "tiny-bert", 1
     args.max_train_samples, args.max_eval_samples = args.max_train_samples or 64, 32
@@ -36,7 +42,7 @@ if args.lr is None and args.data == "embedded":
 
     args.lr = EMBEDDED_LR.get(args.strategy.split(":")[0], 1e-3)
 
-try:
+with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `interrupted`
     # 1. Data: resolved (file, mirror, Hub or embedded), validated row by row, then tokenised.
     from day3.trainers import evaluate, fine_tune, prepare, save_run
 
@@ -86,6 +92,3 @@ try:
         ],
     ):
         print(f"  {p.label:>8} {p.score:.2f}  {p.text}")
-except UserError as e:
-    print(f"error: {e}", file=sys.stderr)
-    sys.exit(2)

@@ -20,9 +20,11 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
+from day3.lesson import kit_python, lesson_output, running  # noqa: E402
+
+kit_python(__file__)  # from a fresh shell: re-runs this file on the kit's .venv Python
 
 from day3.cli import add_data_args, data_spec  # noqa: E402
-from day3.errors import UserError  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--model", default="minilm", help="minilm | tiny-bert | FOLDER | HUB_ID")
@@ -35,11 +37,12 @@ parser.add_argument("--epochs", type=float)
 parser.add_argument("--batch-size", type=int, default=16)
 parser.add_argument("--seed", type=int, default=42)
 parser.add_argument("--max-probe-pairs", type=int, help="score only the first N STS-B pairs")
-parser.add_argument("--output", default="runs/strategies", help="report folder to write")
+parser.add_argument("--output", help="report folder (default runs/strategies: a rerun replaces it)")
 parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --output")
 parser.add_argument("--smoke", action="store_true", help="tiny random model, 64 samples, seconds")
 add_data_args(parser, default="embedded")
 args = parser.parse_args()
+output, replace_own = lesson_output(args.output, "runs/strategies")
 if args.smoke:  # every row on a 2-layer random BERT: proves the plumbing, not the numbers
     args.model, args.epochs = "tiny-bert", 1
     args.max_train_samples, args.max_eval_samples = args.max_train_samples or 64, 32
@@ -80,7 +83,7 @@ EMBEDDED_ROW_LR = {**EMBEDDED_LR, "multitask": EMBEDDED_LR["full"]}
 #    pairs) before and after. Half the STS-B pairs probe every row; the other half is what
 #    `multitask` trains on, so no row is scored on pairs it has seen. Without STS-B (offline,
 #    no mirror) those columns say n/a and the multi-task row is skipped.
-try:
+with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `interrupted`
     from day3.compare import compare_strategies
 
     # 2. Train every row, measure, save the report (comparison.json, .md, .png).
@@ -91,18 +94,16 @@ try:
         epochs=args.epochs,
         batch_size=args.batch_size,
         seed=args.seed,
-        output=args.output,
+        output=output,
         overwrite=args.overwrite,
+        replace_own=replace_own,
         max_probe_pairs=args.max_probe_pairs,
         learning_rates=EMBEDDED_ROW_LR if embedded else None,
     )
-except UserError as e:
-    print(f"error: {e}", file=sys.stderr)
-    sys.exit(2)
 
 # 3. The table (comparison.md holds it with its notes; comparison.png plots accuracy against
 #    the share of parameters trained).
-print((Path(args.output) / "comparison.md").read_text())
+print((output / "comparison.md").read_text())
 
 # 4. What to notice, read off this run's numbers.
 rows = {r["strategy"]: r for r in report["rows"]}
@@ -135,4 +136,4 @@ else:
     print("  - No STS-B here, so no forgetting columns: set DAY3_DATA_DIR to the data mirror.")
 print("  - Time and memory: PEFT still runs the whole network forward and backward, so it saves")
 print("    less time than its parameter count suggests; the optimizer state is what shrinks.")
-print(f"\nreport: {args.output}/comparison.md, comparison.json, comparison.png")
+print(f"\nreport: {output}/comparison.md, comparison.json, comparison.png")

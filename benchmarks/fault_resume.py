@@ -161,8 +161,8 @@ class Run:
         return self.log.read_text(errors="replace").replace("\r", "\n")
 
     def step(self, total: int) -> int | None:
-        """The last training step the progress bar showed."""
-        steps = re.findall(rf"(\d+)/{total} \[", self.text())
+        """The last training step the progress lines showed (one per step, see `env`)."""
+        steps = re.findall(rf"step (\d+)/{total} \(", self.text())
         return int(steps[-1]) if steps else None
 
     def resumed_from(self) -> str:
@@ -236,7 +236,8 @@ def run_fault_test(s: Settings) -> Report:
     out, ckpt = work / "resumed", work / "resumed.checkpoints"
     launcher = ForkLauncher() if s.launcher == "fork" else ExecLauncher()
     # Wide lines: day3's messages must not be wrapped in the middle of a checkpoint's path.
-    env = {"DAY3_OFFLINE": "1", "COLUMNS": "1000"}
+    # A progress line per step, so that a kill can be timed to a step.
+    env = {"DAY3_OFFLINE": "1", "COLUMNS": "1000", "DAY3_PROGRESS_LINES": "1000000"}
     try:
         ref = launcher.start(s.argv(work / "reference"), env, work / "reference.log")
         if ref.wait() != 0:

@@ -230,7 +230,7 @@ C: list[tuple[str, Argv, str]] = [
     ("ft-model-pickle-only", lambda c: c.ft("--model", c.fixture("pickle_bert")),
      r"has only pickle weights \(\*.bin\), .*pass --allow-pickle if you trust"),
     ("ft-model-unknown-offline", lambda c: c.ft("--model", "no-org/no-model"),
-     r"'no-org/no-model' is not available offline .*; use --model minilm .*or a local model"),
+     r"'no-org/no-model' is not available offline .*; use --model minilm \(the embedded encoder.*or a local folder; .*hf download no-org/no-model"),
     ("ft-model-hub-alias-offline", lambda c: c.ft("--model", "distilbert"),
      r"'distilbert' is not available offline .*--model minilm"),
     ("ft-model-empty", lambda c: c.ft("--model", ""), r"--model is empty; try --model minilm"),

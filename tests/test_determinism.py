@@ -26,7 +26,7 @@ for strategy in ("full", "lora"):
 """
 WEIGHTS = {
     "full": ["model.safetensors"],
-    "lora": ["adapter_model.safetensors", "merged/model.safetensors"],
+    "lora": ["adapter/adapter_model.safetensors", "model.safetensors"],
 }
 
 

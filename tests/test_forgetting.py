@@ -187,6 +187,7 @@ def test_report_refuses_a_non_empty_output_unless_overwrite(tmp_path):
     assert (out / "keep.txt").read_text() == "mine"
     write_report([_result("full", 0.9, 0.8, 0.7)], {}, out, overwrite=True)
     assert sorted(p.name for p in out.iterdir()) == [
+        "day3-output.json",  # the kit's marker: how --overwrite knows its own outputs
         "forgetting.json",
         "forgetting.md",
         "forgetting.png",

@@ -11,6 +11,7 @@ import pytest
 import day3.hub as hub
 import day3.model_card as model_card
 from day3.cli import main
+from day3.runs import MARKER
 from tests.test_cli import assert_user_error, run
 
 SENTINEL = "hf_SENTINEL_do_not_leak_123"
@@ -75,9 +76,16 @@ class FakeApi:
         return f"https://huggingface.co/{args[0]}"
 
     def upload_folder(self, *args, **kwargs):
+        from fnmatch import fnmatch
+
         self.calls.append(("upload_folder", args, kwargs))
         folder = Path(kwargs["folder_path"])  # deleted after the push: look now
-        self.uploaded = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+        ignored = kwargs.get("ignore_patterns") or []
+        self.uploaded = {
+            str(p.relative_to(folder))
+            for p in folder.rglob("*")
+            if p.is_file() and not any(fnmatch(p.name, pat) for pat in ignored)
+        }
 
 
 def files_under(*folders: Path) -> list[Path]:
@@ -90,7 +98,8 @@ def test_dry_run_writes_the_folder_and_a_card_that_parses(run_dir, tmp_path, cap
     dest = tmp_path / "upload"
     code, out, err = run(capsys, "push", run_dir, "--repo-id", "me/day3-tiny", "--dry-run", dest)
     assert code == 0, err
-    assert {p.name for p in dest.iterdir()} == EXPECTED
+    # The upload, plus the kit's marker, which push never sends (ignore_patterns).
+    assert {p.name for p in dest.iterdir()} == EXPECTED | {MARKER}
     assert [Path(ln.split("\t")[0]).name for ln in out.splitlines()] == sorted(EXPECTED)
     card = ModelCard.load(dest / "README.md")
     meta = card.data.to_dict()
@@ -182,23 +191,29 @@ def test_non_empty_dry_run_folder_needs_overwrite(run_dir, tmp_path, capsys, tok
         capsys, "push", run_dir, "--repo-id", "me/x", "--dry-run", dest, "--overwrite"
     )
     assert code == 0, err
-    assert {p.name for p in dest.iterdir()} == EXPECTED  # the stray file is gone
+    assert {p.name for p in dest.iterdir()} == EXPECTED | {MARKER}  # the stray file is gone
 
 
 def test_adapter_merged_and_forgetting_are_staged_and_reported(run_copy, tmp_path, token):
     from huggingface_hub import ModelCard
 
-    (run_copy / "adapter_config.json").write_text("{}")
-    (run_copy / "merged").mkdir()
-    (run_copy / "merged" / "config.json").write_text("{}")
-    (run_copy / "merged" / "model.safetensors").write_bytes(b"x")
+    import json
+
+    (run_copy / "adapter").mkdir()
+    base = {"base_model_name_or_path": str(run_copy.parent / "somewhere" / "base")}
+    (run_copy / "adapter" / "adapter_config.json").write_text(json.dumps(base))
+    (run_copy / "adapter" / "adapter_model.safetensors").write_bytes(b"x")
     (run_copy / "forgetting.md").write_text("| strategy | drop |\n| --- | --- |\n| lora | 0.1 |\n")
     files = hub.stage_upload(run_copy, tmp_path / "d", "me/x", license="mit")
     names = {str(f) for f in files}
-    assert {"adapter_config.json", "merged/config.json", "merged/model.safetensors"} <= names
+    assert {"config.json", "model.safetensors"} <= names  # the merged model at the root
+    assert {"adapter/adapter_config.json", "adapter/adapter_model.safetensors"} <= names
     assert "forgetting.md" not in names and "train_log.json" not in names
+    staged = json.loads((tmp_path / "d" / "adapter" / "adapter_config.json").read_text())
+    assert staged["base_model_name_or_path"] == "tiny-bert"  # no Hub original: its bare name
     card = ModelCard.load(tmp_path / "d" / "README.md")
-    assert card.data.license == "mit" and card.data.library_name == "peft"
+    assert card.data.license == "mit" and card.data.library_name == "transformers"
+    assert "peft" in card.data.tags and 'subfolder="adapter"' in card.text
     assert "## Catastrophic forgetting" in card.text and "| lora | 0.1 |" in card.text
 
 

@@ -229,7 +229,7 @@ def test_no_verb_writes_or_prints_the_token(tmp_path, tiny_bert, sentiment_jsonl
 
     # What was produced is what we think: the scan below covers real artefacts.
     assert (runs["full"] / "model.safetensors").is_file()
-    assert (runs["lora"] / "adapter_model.safetensors").is_file()
+    assert (runs["lora"] / "adapter" / "adapter_model.safetensors").is_file()
     assert not list(work.rglob("training_args.bin")) and not list(work.rglob("*.bin"))
     for run in runs.values():
         settings = json.loads((run / "settings.json").read_text())
@@ -241,6 +241,6 @@ def test_no_verb_writes_or_prints_the_token(tmp_path, tiny_bert, sentiment_jsonl
     assert not any(n in blob for blob in captured for n in needles(tokens))
 
     # And the same scan does see a leak in this very tree.
-    planted = uploads["lora"] / "merged" / "model.safetensors"
+    planted = uploads["lora"] / "adapter" / "adapter_model.safetensors"
     planted.write_bytes(planted.read_bytes() + tokens["HF_TOKEN"].encode())
     assert files_containing([work], tokens) == [planted]

@@ -55,17 +55,17 @@ def test_save_reload_gives_identical_logits_full_adapter_merged(request, tmp_pat
     before = _logits(prep.model, prep.tokenizer)
     out = save_run(prep, measured, evaluate(prep))
     assert torch.equal(_logits(*load_classifier_folder(out)), before)
-    # lora: the adapter reloads exactly; the merged export matches it to float rounding
+    # lora: the merged model at the root (what stock loaders find), the adapter in adapter/;
+    # the adapter reloads exactly, the merged model matches it to float rounding
     prep = prepare(job(model_dir, tmp_path / "lora", "lora:4", learning_rate=5e-3))
     measured = fine_tune(prep)
     adapter = _logits(prep.model, prep.tokenizer)
     out = save_run(prep, measured, evaluate(prep))
-    assert (out / "adapter_model.safetensors").is_file() and (
-        out / "merged" / "model.safetensors"
-    ).is_file()
-    assert torch.equal(_logits(*load_classifier_folder(out)), adapter)
+    assert (out / "model.safetensors").is_file() and not (out / "adapter_config.json").exists()
+    assert (out / "adapter" / "adapter_model.safetensors").is_file()
+    assert torch.equal(_logits(*load_classifier_folder(out / "adapter")), adapter)
     merged_in_memory = _logits(prep.model, prep.tokenizer)  # save_run merged it
-    assert torch.equal(_logits(*load_classifier_folder(out / "merged")), merged_in_memory)
+    assert torch.equal(_logits(*load_classifier_folder(out)), merged_in_memory)
     torch.testing.assert_close(merged_in_memory, adapter, atol=1e-4, rtol=1e-4)
 
 

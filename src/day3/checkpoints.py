@@ -115,17 +115,20 @@ def _step_folders(root: Path) -> list[tuple[int, Path]]:
     return sorted((f for f in found if f[1].is_dir()), reverse=True)
 
 
-def remove_leftovers(root: Path) -> list[Path]:
+def remove_leftovers(root: Path, warn: bool = True) -> list[Path]:
     """Delete `*.tmp` entries: saves that a crash interrupted. Returns what was removed."""
     removed = []
     for path in sorted(root.glob("*" + TMP_SUFFIX)):
-        say(f"warning: removing {path}: a checkpoint save that never finished")
+        if warn:
+            say(f"warning: removing {path}: a checkpoint save that never finished")
         shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
         removed.append(path)
     return removed
 
 
-def find_resume_checkpoint(folder: str | Path, clean: bool = True) -> Path | None:
+def find_resume_checkpoint(
+    folder: str | Path, clean: bool = True, warn: bool = True
+) -> Path | None:
     """The newest complete checkpoint in `folder`, or None.
 
     Incomplete or corrupt checkpoints are skipped with a warning naming each; with `clean`
@@ -135,12 +138,16 @@ def find_resume_checkpoint(folder: str | Path, clean: bool = True) -> Path | Non
     if not root.is_dir():
         return None
     if clean:
-        remove_leftovers(root)
+        remove_leftovers(root, warn)
+    elif warn:  # said now, removed by the caller's cleaning call once it may write
+        for path in sorted(root.glob("*" + TMP_SUFFIX)):
+            say(f"warning: removing {path}: a checkpoint save that never finished")
     for _, path in _step_folders(root):
         problem = check_checkpoint(path)
         if problem is None:
             return path
-        say(f"warning: skipping checkpoint {path}: {problem}")
+        if warn:
+            say(f"warning: skipping checkpoint {path}: {problem}")
         if clean:
             shutil.rmtree(path)
     return None
@@ -340,24 +347,32 @@ def checkpointing(trainer_class: type) -> type:
 RUN_IDENTITY = "day3-run.json"
 
 
-def pin_run_identity(folder: str | Path, identity: dict) -> None:
-    """Checkpoints continue only the run that wrote them. Records `identity` (the settings that
-    decide the result) next to the checkpoints; refuses to resume under different ones."""
+def check_run_identity(folder: str | Path, identity: dict) -> None:
+    """Checkpoints continue only the run that wrote them: refuse to resume checkpoints pinned
+    under other settings (`identity`, the settings that decide the result). Reads only."""
     from day3.errors import UserError
     from day3.runs import as_saved, differing_settings
 
     root = Path(folder)
-    identity = as_saved(identity)
     path = root / RUN_IDENTITY
-    if has_checkpoints(root) and path.is_file():
-        differ = differing_settings(json.loads(path.read_text()), identity)
-        if differ:
-            raise UserError(
-                f"the checkpoints in {root} belong to a run with other settings "
-                f"({', '.join(differ)}); resume with the same flags, or start over with "
-                "--overwrite instead of --resume"
-            )
+    if not (has_checkpoints(root) and path.is_file()):
+        return
+    differ = differing_settings(json.loads(path.read_text()), as_saved(identity))
+    if differ:
+        raise UserError(
+            f"the checkpoints in {root} belong to a run with other settings "
+            f"({', '.join(differ)}); resume with the same flags, or start over with "
+            "--overwrite instead of --resume"
+        )
+
+
+def pin_run_identity(folder: str | Path, identity: dict) -> None:
+    """Record `identity` next to the checkpoints (after `check_run_identity`)."""
+    from day3.runs import as_saved
+
+    check_run_identity(folder, identity)
+    root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     tmp = root / (RUN_IDENTITY + TMP_SUFFIX)
-    tmp.write_text(json.dumps(identity, indent=1) + "\n")
-    tmp.rename(path)
+    tmp.write_text(json.dumps(as_saved(identity), indent=1) + "\n")
+    tmp.rename(root / RUN_IDENTITY)

@@ -45,7 +45,8 @@ def add_data_args(p: argparse.ArgumentParser, default: str = "auto") -> None:
     g.add_argument("--max-eval-samples", type=int)
 
 
-def add_train_args(p: argparse.ArgumentParser) -> None:
+def add_train_args(p: argparse.ArgumentParser, output_default: str | None = None) -> None:
+    """The training flags. `output_default` (a lesson's folder): --output becomes optional."""
     g = p.add_argument_group("training")
     g.add_argument(
         "--model", default="minilm", help="minilm | distilbert | tiny-bert | FOLDER | HUB_ID"
@@ -54,7 +55,13 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
         "--strategy", default="full", help="full | lora | lora:R | ia3 | prompt-tuning | frozen"
     )
     g.add_argument("--lora-r", type=int, help="LoRA rank (default 16)")
-    g.add_argument("--output", required=True, help="run folder to write")
+    if output_default is None:
+        g.add_argument("--output", required=True, help="run folder to write")
+    else:
+        g.add_argument(
+            "--output",
+            help=f"run folder to write (default {output_default}: a rerun replaces it)",
+        )
     g.add_argument("--overwrite", action="store_true", help="replace a non-empty --output")
     g.add_argument("--epochs", type=float, default=3.0)
     g.add_argument(
@@ -112,6 +119,7 @@ def classifier_job(args):
         output=Path(args.output),
         max_length=args.max_length,
         overwrite=args.overwrite,
+        replace_own=getattr(args, "replace_own", False),
         merge_lora=not args.no_merge,
         allow_pickle=args.allow_pickle,
         device=args.device,
@@ -185,13 +193,6 @@ def cmd_build_mini_flan(args) -> int:
     from day3.mini_flan import build_info, build_mini_flan
 
     out = Path(args.output) if args.output else None
-    # The build takes minutes and then replaces the folder: refuse a file or someone's folder now.
-    built = out is not None and (out / "build_info.json").is_file()
-    if out is not None and out.exists() and not built and (not out.is_dir() or any(out.iterdir())):
-        raise UserError(
-            f"--output {out} exists and is not a mini-FLAN build; choose another folder "
-            "(the build replaces it)"
-        )
     folder = build_mini_flan(out, force=args.force)
     info = build_info(folder)
     print(

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from day3 import checks
 from day3.data import DataSpec, mirror_file
 from day3.env import is_offline
 from day3.errors import UserError
@@ -153,6 +154,7 @@ def compare_strategies(
     bf16: str | bool = "auto",
     max_length: int = 128,
     resume: bool = False,
+    replace_own: bool = False,
 ) -> dict:
     """Train `model` on `data` once per row; returns comparison.json's content.
     `learning_rates` overrides the default per row label or strategy name ({"full": 1e-4}).
@@ -174,9 +176,11 @@ def compare_strategies(
 
     data = dataclasses.replace(data or DataSpec("auto", max_train_samples=DEFAULT_TRAIN_SAMPLES))
     rows_to_run = parse_rows(strategies)
-    if similarity_weight < 0:
-        raise UserError(f"--similarity-weight must be at least 0 (got {similarity_weight})")
-    RunFolder(Path(output), overwrite).check()  # before the slow work, not after it
+    checks.at_least("similarity_weight", similarity_weight, 0)
+    for name, value in (learning_rates or {}).items():
+        checks.positive(f"learning rate of {name}", value)
+    # before the slow work, not after it
+    RunFolder(Path(output), overwrite, kind="comparison", replace_own=replace_own).check()
     identity = dict(
         model=model,
         data=dataclasses.asdict(data),
@@ -193,7 +197,7 @@ def compare_strategies(
         max_length=max_length,
     )
     journal = RowJournal(Path(output), identity)
-    state = journal.start(resume, overwrite)
+    state = journal.start(resume, overwrite or replace_own)
     probe_pairs, auxiliary = load_probe_pairs(probe, max_probe_pairs)
     notes: list[str] = []
     probes = []
@@ -262,7 +266,7 @@ def compare_strategies(
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
     }
     notes += row_notes(rows, bool(probes))
-    folder = write_comparison(rows, notes, settings, output, overwrite)
+    folder = write_comparison(rows, notes, settings, output, overwrite, replace_own)
     journal.clear()  # the report is complete: nothing left to resume
     report = json.loads((folder / "comparison.json").read_text())
     print_table(report, folder / "comparison.md")

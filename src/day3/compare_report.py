@@ -10,7 +10,9 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from day3.runs import RunFolder, write_json
+from day3.runs import RunFolder, write_json, writing
+
+REPORT_KIND = "comparison"
 
 # (key, header): the table's columns, in order; comparison.json rows hold these and more.
 COLUMNS = (
@@ -145,23 +147,24 @@ def _scatter(ax, rows: Sequence[dict], points: list[tuple[float, float]]) -> Non
 
 
 def write_comparison(
-    rows: Sequence[dict], notes: list[str], settings: dict, out_dir: str | Path, overwrite: bool
+    rows: Sequence[dict],
+    notes: list[str],
+    settings: dict,
+    out_dir: str | Path,
+    overwrite: bool,
+    replace_own: bool = False,
 ) -> Path:
     """comparison.json, comparison.md and comparison.png, written whole or not at all."""
     if not rows:
         raise ValueError("no rows to report")
     _check_finite(rows)
     report = {"rows": list(rows), "notes": notes, "settings": settings}
-    folder = RunFolder(Path(out_dir), overwrite)
-    path = folder.begin()
-    try:
+    folder = RunFolder(Path(out_dir), overwrite, kind=REPORT_KIND, replace_own=replace_own)
+    with writing(folder) as path:
         write_json(path / "comparison.json", report)
         (path / "comparison.md").write_text(markdown_table(report), encoding="utf-8")
         plot_comparison(rows, path / "comparison.png")
-    except BaseException:
-        folder.abort()
-        raise
-    return folder.commit()
+    return folder.output
 
 
 def _check_finite(rows: Sequence[dict]) -> None:
@@ -177,13 +180,11 @@ def print_table(report: dict, markdown: Path | None = None) -> None:
     """A compact rich table on stderr (stdout stays clean for machine-readable output); the
     full one, with its notes, is comparison.md."""
     from rich import box
-    from rich.console import Console
     from rich.table import Table
 
     from day3.ui import console
+    from day3.ui import print_table as show
 
-    if not console.is_terminal:  # a log file or a pipe: do not squeeze ten columns into 80
-        console = Console(stderr=True, highlight=False, width=max(console.width, 132))
     table = Table(
         title="fine-tuning strategies: same data, same budget, same seed",
         box=box.SIMPLE_HEAD,
@@ -196,6 +197,6 @@ def print_table(report: dict, markdown: Path | None = None) -> None:
         row = cells(r)
         row[COLUMNS.index(("saved_mb", "saved MB"))] = f"{r['saved_mb']:.2f}"
         table.add_row(*[row[i] for i in keep])
-    console.print(table)
+    show(table)
     if markdown is not None:
         console.print(f"the full table, with its notes: {markdown}", markup=False)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from day3 import checks
 from day3.env import data_mirror, is_offline
 from day3.errors import UserError
 from day3.tables import EXTENSIONS, MAX_LINE_BYTES, Table, read_table, read_utf8  # noqa: F401
@@ -84,9 +85,9 @@ class DataSpec:
 
     def __post_init__(self) -> None:
         for name in ("max_train_samples", "max_eval_samples"):
-            value = getattr(self, name)
-            if value is not None and value < 1:
-                raise UserError(f"--{name.replace('_', '-')} must be at least 1 (got {value})")
+            if getattr(self, name) is not None:
+                checks.count(name, getattr(self, name))
+        checks.seed("seed", self.seed)
         if self.label_names is not None and len(self.label_names) < 2:
             raise UserError("--label-names needs at least two classes, e.g. negative,positive")
         if self.label_map:
@@ -237,8 +238,8 @@ def validate_classification(
     labels = [_label_id(v, i, table, label_col, label_map) for i, v in enumerate(ds[label_col])]
     if names is None:  # a user file with integer labels: classes are 0..max, all present
         present = sorted(set(labels))
-        k = present[-1] + 1
-        if len(present) < 2 or present != list(range(k)):
+        k = len(present)  # sorted distinct ids are 0..K-1 exactly when they end at K-1
+        if k < 2 or present[0] != 0 or present[-1] != k - 1:
             bad = present[0] if present[0] < 0 else present[-1]
             raise UserError(
                 f"{where}: label {bad} in {table.row(labels.index(bad))}: labels must be "
@@ -271,7 +272,7 @@ def _label_id(value, i: int, table: Table, col: str, label_map: dict[str, int] |
     elif isinstance(value, float) and value.is_integer():
         return int(value)
     elif isinstance(value, str) and _INT.match(value.strip()):
-        return int(float(value.strip()))
+        return int(value.strip().split(".")[0])  # exact: float() would round big ids
     shown = "empty" if value is None or str(value).strip() == "" else f"'{value}'"
     raise UserError(
         f"{table.where}: label {shown} in {table.row(i)} (column '{col}') is not an "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import warnings
 from pathlib import Path
 
 HUB_HOST = "huggingface.co"
@@ -37,6 +38,7 @@ def hub_reachable(host: str = HUB_HOST, timeout: float = 1.5) -> bool:
 def configure() -> None:
     """Decide online/offline once per process and tell every HF library the same thing."""
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    quiet_libraries()
     os.environ.setdefault(
         "TOKENIZERS_PARALLELISM", "false"
     )  # forked dataloaders + rust threads deadlock
@@ -48,6 +50,19 @@ def configure() -> None:
         offline = not hub_reachable()
     for var in OFFLINE_VARS:
         os.environ[var] = "1" if offline else "0"
+
+
+def quiet_libraries() -> None:
+    """What a learner cannot act on stays off the screen: the libraries' own progress bars
+    ("Loading weights", "Map", "Writing model shards"; the kit shows one bar per training, see
+    day3.progress) and their deprecation notices about their own internals. Set before the
+    libraries are imported; a user's explicit setting wins."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # transformers follows it too
+    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+    for category in (FutureWarning, DeprecationWarning):
+        warnings.filterwarnings(
+            "ignore", category=category, module=r"(transformers|peft|accelerate|datasets|torch)"
+        )
 
 
 def is_offline() -> bool:
@@ -62,7 +77,19 @@ def cache_dir() -> Path:
     return Path(root)
 
 
-def data_mirror() -> Path | None:
-    """The local data mirror ($DAY3_DATA_DIR), laid out as <name>/<split>.<ext>."""
+def data_mirror(must_exist: bool = True) -> Path | None:
+    """The local data mirror ($DAY3_DATA_DIR), laid out as <name>/<split>.<ext>; None when unset.
+    Set to a folder that is not there: a UserError (a typo must not quietly fall back to the
+    embedded sample), unless `must_exist` is False (the overview reports it instead)."""
     value = os.environ.get("DAY3_DATA_DIR")
-    return Path(value).expanduser() if value else None
+    if not value:
+        return None
+    root = Path(value).expanduser()
+    if must_exist and not root.is_dir():
+        from day3.errors import UserError
+
+        raise UserError(
+            f"DAY3_DATA_DIR={value} is not a folder that exists; point it at the data mirror "
+            "(e.g. export DAY3_DATA_DIR=../shared/data) or unset it"
+        )
+    return root

@@ -62,8 +62,10 @@ def plot_confusion_matrix(
 
 
 def plot_loss_curve(log_history: list[dict], path: Path, title: str = "") -> Path | None:
-    """Training loss against step, from `Trainer.state.log_history`."""
+    """Training loss against step, from `Trainer.state.log_history`, and the validation loss
+    where the run evaluated during training (`eval_loss` entries)."""
     points = [(e["step"], e["loss"]) for e in log_history if "loss" in e and "step" in e]
+    evals = [(e["step"], e["eval_loss"]) for e in log_history if "eval_loss" in e and "step" in e]
     if len(points) < 2:
         return None
     import matplotlib
@@ -72,10 +74,14 @@ def plot_loss_curve(log_history: list[dict], path: Path, title: str = "") -> Pat
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(*zip(*points, strict=True), marker=".")
+    ax.plot(*zip(*points, strict=True), marker=".", label="training")
+    if evals:
+        ax.plot(*zip(*evals, strict=True), marker="o", label="validation")
+        ax.legend()
     ax.set_xlabel("step")
-    ax.set_ylabel("training loss")
-    ax.set_title(title or "training loss")
+    ax.set_ylabel("loss")
+    ax.set_title(title or "loss")
+    ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -22,7 +22,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from day3.runs import RunFolder, write_json
+from day3.runs import RunFolder, write_json, writing
+
+REPORT_KIND = "forgetting-report"
 
 
 @dataclass(frozen=True)
@@ -93,22 +95,19 @@ def write_report(
     settings: dict,
     out_dir: str | Path,
     overwrite: bool = False,
+    replace_own: bool = False,
 ) -> Path:
     """forgetting.json, forgetting.md and forgetting.png, written whole or not at all."""
     if not results:
         raise ValueError("no results to report")
-    folder = RunFolder(Path(out_dir), overwrite)
-    path = folder.begin()
-    try:
-        report = {"results": [r.to_dict() for r in results], "settings": settings}
-        _check_finite(report["results"])
+    report = {"results": [r.to_dict() for r in results], "settings": settings}
+    _check_finite(report["results"])
+    folder = RunFolder(Path(out_dir), overwrite, kind=REPORT_KIND, replace_own=replace_own)
+    with writing(folder) as path:
         write_json(path / "forgetting.json", report)
         (path / "forgetting.md").write_text(markdown_table(results), encoding="utf-8")
         plot_learn_forget(results, path / "forgetting.png")
-    except BaseException:
-        folder.abort()
-        raise
-    return folder.commit()
+    return folder.output
 
 
 def _check_finite(results: list[dict]) -> None:
@@ -139,26 +138,45 @@ def markdown_table(results: Sequence[ForgettingResult]) -> str:
 
 
 def plot_learn_forget(results: Sequence[ForgettingResult], path: Path) -> Path:
-    """New-task score (learned) against the first probe's score after training (kept)."""
+    """Left: average forgetting against the new-task score, each on its whole scale (scores
+    0..1, forgetting with 0 drawn), so that a small difference looks small and a collapse looks
+    like one. Right: every probe's drop per strategy, so no probe hides behind the average."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import numpy as np
 
-    probe = next(iter(results[0].probes))
-    fig, ax = plt.subplots(figsize=(6, 4.2))
-    before = results[0].probes[probe]["before"]
-    ax.axhline(before, linestyle="--", color="grey", label=f"{probe} before fine-tuning")
+    probes = list(results[0].probes)
+    fig, (ax, bars) = plt.subplots(1, 2, figsize=(11, 4.4))
     for r in results:
-        x, y = r.new_task_score, r.probes[probe]["after"]
-        ax.scatter([x], [y], s=50, zorder=3)
-        ax.annotate(r.strategy, (x, y), textcoords="offset points", xytext=(6, 5))
-    ax.set_xlabel(f"{results[0].new_task} score after fine-tuning (learned →)")
-    ax.set_ylabel(f"{probe} score after fine-tuning (kept ↑)")
+        ax.scatter([r.new_task_score], [r.average_forgetting], s=50, zorder=3)
+        ax.annotate(
+            r.strategy,
+            (r.new_task_score, r.average_forgetting),
+            textcoords="offset points",
+            xytext=(6, 5),
+        )
+    ax.axhline(0, color="grey", linestyle="--", linewidth=1, label="nothing forgotten")
+    drops = [p["drop"] for r in results for p in r.probes.values()]
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(min(0.0, *drops) - 0.05, max(0.1, *drops) + 0.05)
+    ax.set_xlabel(f"{results[0].new_task} score after fine-tuning (learned →, 0 to 1)")
+    ax.set_ylabel(f"average forgetting over {len(probes)} probe(s) (↓ is better)")
     ax.set_title("learn vs forget")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower left", fontsize="small")
-    ax.margins(0.15)
+    ax.legend(loc="upper left", fontsize="small")
+    width = 0.8 / len(results)
+    x = np.arange(len(probes))
+    for i, r in enumerate(results):
+        bars.bar(x + i * width, [r.probes[p]["drop"] for p in probes], width, label=r.strategy)
+    bars.axhline(0, color="grey", linewidth=1)
+    bars.set_xticks(x + 0.4 - width / 2, probes, rotation=20, ha="right")
+    bars.set_ylim(min(0.0, *drops) - 0.05, max(0.1, *drops) + 0.05)
+    bars.set_ylabel("drop = before - after (per probe)")
+    bars.set_title("what each probe lost")
+    bars.legend(fontsize="small")
+    bars.grid(alpha=0.3, axis="y")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -169,7 +187,7 @@ def print_results(results: Sequence[ForgettingResult], settings: dict | None = N
     """A rich table on stderr (stdout stays clean for machine-readable output)."""
     from rich.table import Table
 
-    from day3.ui import console
+    from day3.ui import console, print_table
 
     probes = list(results[0].probes)
     table = Table(title="forgetting: learned (new task) vs kept (probes)")
@@ -187,7 +205,7 @@ def print_results(results: Sequence[ForgettingResult], settings: dict | None = N
             f"{r.average_forgetting:+.4f}",
             f"{r.train_seconds:.1f}",
         )
-    console.print(table)
+    print_table(table)
     if settings:
         shown = ", ".join(f"{k}={v}" for k, v in settings.items() if not isinstance(v, dict))
         console.print(f"settings: {shown}", markup=False)

@@ -28,7 +28,14 @@ from typing import TYPE_CHECKING
 
 from day3.data import DataSpec, resolve_source
 from day3.errors import UserError
-from day3.forgetting import ForgettingResult, Probe, print_results, score_probes, write_report
+from day3.forgetting import (
+    REPORT_KIND,
+    ForgettingResult,
+    Probe,
+    print_results,
+    score_probes,
+    write_report,
+)
 from day3.runs import RowJournal, RunFolder
 from day3.similarity import SentencePairs, load_sts, sts_spearman
 from day3.strategies import StrategyConfig
@@ -82,6 +89,7 @@ def run_encoder_forgetting(
     bf16: str | bool = "auto",
     max_length: int = 128,
     resume: bool = False,
+    replace_own: bool = False,
 ) -> dict:
     """Fine-tune `model` on `data` once per strategy; returns forgetting.json's content.
     `resume`: keep the strategies an interrupted run of the same comparison finished."""
@@ -92,7 +100,8 @@ def run_encoder_forgetting(
     if max_train_samples is not None:
         data = dataclasses.replace(data, max_train_samples=max_train_samples)
     configs = parse_strategies(strategies)
-    RunFolder(Path(output), overwrite).check()  # before the slow work, not after it
+    # before the slow work, not after it
+    RunFolder(Path(output), overwrite, kind=REPORT_KIND, replace_own=replace_own).check()
     identity = dict(
         model=model,
         data=dataclasses.asdict(data),
@@ -107,7 +116,7 @@ def run_encoder_forgetting(
         max_length=max_length,
     )
     journal = RowJournal(Path(output), identity)
-    state = journal.start(resume, overwrite)
+    state = journal.start(resume, overwrite or replace_own)
     sts, pairs = sts_probe(probe, max_probe_pairs, max_length)
     say(f"probe: {sts.name}, {len(pairs):,} sentence pairs from {pairs.source}")
     new_task = new_task_name(data)
@@ -186,7 +195,7 @@ def run_encoder_forgetting(
         "strategies": per_strategy,
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
     }
-    folder = write_report(results, settings, output, overwrite)
+    folder = write_report(results, settings, output, overwrite, replace_own)
     journal.clear()  # the report is complete: nothing left to resume
     print_results(results, settings)
     say(f"saved forgetting report {folder}")

@@ -24,7 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from day3.errors import UserError
-from day3.forgetting import ForgettingResult, Probe, print_results, score_probes, write_report
+from day3.forgetting import (
+    REPORT_KIND,
+    ForgettingResult,
+    Probe,
+    print_results,
+    score_probes,
+    write_report,
+)
 from day3.runs import RunFolder
 from day3.ui import out, say
 
@@ -199,6 +206,7 @@ def run_seq2seq_forgetting(
     seed: int = 0,
     output: str | Path = "runs/forgetting-seq2seq",
     overwrite: bool = False,
+    replace_own: bool = False,
 ) -> dict:
     """Fine-tune once per strategy from the same weights; returns forgetting.json's content."""
     from datasets import Dataset
@@ -218,8 +226,8 @@ def run_seq2seq_forgetting(
         raise UserError(f"--train-samples must be at least 1 (got {n_train})")
     if model in ("mini-flan", "tiny-t5"):
         check_new_task(new_task)
-    RunFolder(Path(output), overwrite).check()
-    resolved = resolve_model(model)
+    RunFolder(Path(output), overwrite, kind=REPORT_KIND, replace_own=replace_own).check()
+    resolved = resolve_model(model, purpose="seq2seq")
     stand_in = build_info(resolved.path) is not None or model in ("mini-flan", "tiny-t5")
     task = mini_flan_task(new_task, n_train, seed) if stand_in else flan_t5_task(n_train, seed)
     say(
@@ -307,7 +315,7 @@ def run_seq2seq_forgetting(
         "device": device.describe(),
         "strategies": per,
     }
-    folder = write_report(results, settings, output, overwrite)
+    folder = write_report(results, settings, output, overwrite, replace_own)
     print_results(results, settings)
     say(f"saved forgetting report {folder}")
     return json.loads((folder / "forgetting.json").read_text())

@@ -18,9 +18,15 @@ from pathlib import Path
 
 from day3.env import is_offline
 from day3.errors import UserError
-from day3.model_card import check_card, run_metrics, write_model_card
-from day3.runs import RunFolder
-from day3.ui import out
+from day3.model_card import (
+    base_model_of,
+    check_card,
+    run_metrics,
+    scrub_paths,
+    write_model_card,
+)
+from day3.runs import MARKER, RunFolder, is_kit_output, writing
+from day3.ui import out, say
 
 # Files a run folder may contribute; anything else (train_log.json, checkpoints) stays home.
 MODEL_FILES = (
@@ -37,6 +43,8 @@ MODEL_FILES = (
     "generation_config.json",
 )
 REPORT_FILES = ("metrics.json", "confusion_matrix.png", "loss_curve.png", "settings.json")
+ADAPTER_DIR = "adapter"  # a merged run's peft adapter (day3.trainers.ADAPTER_DIR)
+TEXT_SUFFIXES = (".json", ".md", ".txt", ".model", ".py", ".yaml", ".yml")
 # Pickle formats run code when loaded: a public repo must never carry one.
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt")
 REPO_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -71,9 +79,10 @@ def _pickles(folder: Path) -> list[Path]:
 
 
 def _selected(run_dir: Path) -> list[Path]:
-    """Relative paths of the run files to upload, merged/ included."""
+    """Relative paths of the run files to upload: the model at the root, the peft adapter
+    (adapter/) when the run has one beside its merged model, and the reports."""
     picked = []
-    for base in (run_dir, run_dir / "merged"):
+    for base in (run_dir, run_dir / ADAPTER_DIR):
         if not base.is_dir():
             continue
         for p in sorted(base.iterdir()):
@@ -85,15 +94,49 @@ def _selected(run_dir: Path) -> list[Path]:
     return picked
 
 
-def _scrub_paths(obj):
-    """JSON with every absolute local path cut to its last component."""
-    if isinstance(obj, dict):
-        return {k: _scrub_paths(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_scrub_paths(v) for v in obj]
-    if isinstance(obj, str) and (os.path.isabs(obj) or obj.startswith("~")):
-        return Path(obj).name
-    return obj
+def _stage_file(run_dir: Path, rel: Path, dest: Path, base_id: str) -> None:
+    """Copy one file into the upload. JSON reports lose local paths; an adapter's config names
+    its base model by Hub id (on this machine it is a folder no other machine has)."""
+    src = run_dir / rel
+    if rel.name == "adapter_config.json":
+        config = json.loads(src.read_text(encoding="utf-8"))
+        config["base_model_name_or_path"] = base_id
+        dest.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    elif rel.suffix == ".json" and rel.name in REPORT_FILES:
+        scrubbed = scrub_paths(json.loads(src.read_text(encoding="utf-8")))
+        dest.write_text(json.dumps(scrubbed, indent=2) + "\n", encoding="utf-8")
+    else:
+        shutil.copy2(src, dest)
+
+
+def base_id_of(metrics: dict) -> str:
+    """The name an uploaded adapter gives its base: the Hub id, else the model's bare name."""
+    return base_model_of(metrics) or Path(str(metrics.get("model", "unknown"))).name
+
+
+def local_roots(run_dir: Path) -> list[str]:
+    """Absolute paths of this machine that must not appear in anything uploaded."""
+    import sys
+    import tempfile
+
+    from day3.env import cache_dir
+
+    roots = {Path.home(), Path.cwd(), Path(sys.prefix), Path(tempfile.gettempdir()), cache_dir()}
+    roots |= {run_dir.resolve(), run_dir.resolve().parent}
+    return sorted({str(r.resolve()) for r in roots if str(r.resolve()) != "/"}, key=len)[::-1]
+
+
+def _check_no_local_paths(folder: Path, files: list[Path], roots: list[str]) -> None:
+    for rel in files:
+        if (folder / rel).suffix not in TEXT_SUFFIXES:
+            continue
+        text = (folder / rel).read_text(encoding="utf-8", errors="replace")
+        for root in roots:
+            if root in text:
+                raise UserError(
+                    f"{rel} in the upload would carry the local path {root}; remove it from "
+                    "the run folder's files before pushing"
+                )
 
 
 def _check_dest(run_dir: Path, dest: Path, overwrite: bool) -> None:
@@ -110,7 +153,9 @@ def _check_dest(run_dir: Path, dest: Path, overwrite: bool) -> None:
 
 
 def _check_staged(folder: Path, expected: list[Path], token: str | None) -> None:
-    found = sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
+    found = sorted(
+        p.relative_to(folder) for p in folder.rglob("*") if p.is_file() and p.name != MARKER
+    )
     if found != sorted(expected):
         raise RuntimeError(f"staged folder {folder} holds {found}, expected {sorted(expected)}")
     pickles = _pickles(folder)
@@ -134,8 +179,10 @@ def stage_upload(
     license: str = "apache-2.0",
     overwrite: bool = False,
     token: str | None = None,
+    replace_own: bool = False,
 ) -> list[Path]:
-    """Write exactly what would be uploaded into `dest` (all or nothing); paths relative to it."""
+    """Write exactly what would be uploaded into `dest` (all or nothing); paths relative to it.
+    `replace_own`: a lesson's staging folder replaces its own previous staging."""
     run_dir, dest = Path(run_dir), Path(dest)
     run_metrics(run_dir)
     pickles = _pickles(run_dir)
@@ -144,29 +191,23 @@ def stage_upload(
             f"{pickles[0]} is a pickle file, which can run code when loaded; delete it "
             "(the run's weights are in safetensors) before pushing"
         )
-    _check_dest(run_dir, dest, overwrite)
+    _check_dest(run_dir, dest, overwrite or (replace_own and is_kit_output(dest)))
+    folder = RunFolder(dest, overwrite, "upload", (run_dir,), replace_own)
+    folder.check()
     token = token if token is not None else get_token()
-    folder = RunFolder(dest, overwrite=True)
-    partial = folder.begin()
-    try:
+    with writing(folder) as partial:
         files = _selected(run_dir)
+        base_id = base_id_of(run_metrics(run_dir))
         for rel in files:
             (partial / rel).parent.mkdir(parents=True, exist_ok=True)
-            if rel.suffix == ".json" and rel.name in REPORT_FILES:
-                # Where the run lived on this machine (home folder, user name) is nobody's business.
-                scrubbed = _scrub_paths(json.loads((run_dir / rel).read_text(encoding="utf-8")))
-                (partial / rel).write_text(json.dumps(scrubbed, indent=2) + "\n", encoding="utf-8")
-            else:
-                shutil.copy2(run_dir / rel, partial / rel)
+            _stage_file(run_dir, rel, partial / rel, base_id)
         card = write_model_card(run_dir, repo_id or f"day3/{run_dir.name}", license)
         card.save(partial / "README.md")
         check_card(partial / "README.md")
         files.append(Path("README.md"))
         _check_staged(partial, files, token)
-    except BaseException:
-        folder.abort()
-        raise
-    folder.commit()
+        # Where the run lived on this machine (home folder, user name) is nobody's business.
+        _check_no_local_paths(partial, files, local_roots(run_dir))
     return sorted(files)
 
 
@@ -178,6 +219,7 @@ def push(
     api=None,
     license: str = "apache-2.0",
     overwrite: bool = False,
+    replace_own: bool = False,
 ) -> list[Path]:
     """Stage the run and upload it; with `dry_run`, stage into that folder and list it."""
     check_repo_id(repo_id)
@@ -188,7 +230,7 @@ def push(
         )
     token = get_token()
     if dry_run is not None:
-        files = stage_upload(run_dir, dry_run, repo_id, license, overwrite, token)
+        files = stage_upload(run_dir, dry_run, repo_id, license, overwrite, token, replace_own)
         for rel in files:
             out(f"{Path(dry_run) / rel}\t{(Path(dry_run) / rel).stat().st_size}")
         return files
@@ -207,6 +249,7 @@ def push(
             repo_id=repo_id,
             token=token,
             commit_message=f"day3: upload {Path(run_dir).name} ({len(files)} files)",
+            ignore_patterns=[MARKER],  # the kit's bookkeeping, not part of the model
         )
     out(f"uploaded {len(files)} files to {url}")
     return files
@@ -218,19 +261,35 @@ def register_cli(subparsers) -> argparse.ArgumentParser:
     p.add_argument("run_dir")
     p.add_argument("--repo-id", required=True, help="user/name on the Hub")
     p.add_argument("--private", action="store_true", help="create the repo as private")
-    p.add_argument("--dry-run", metavar="DIR", help="write the exact upload into DIR and stop")
+    p.add_argument(
+        "--dry-run",
+        metavar="DIR",
+        nargs="?",
+        const="",
+        help="write the exact upload into DIR (default: RUN_DIR-upload beside the run) and stop",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --dry-run DIR")
     p.add_argument("--license", default="apache-2.0", help="model card license (Hub id)")
     p.set_defaults(func=cmd_push)
     return p
 
 
+def default_upload_dir(run_dir: str | Path) -> Path:
+    """Where `--dry-run` without a folder stages the upload: beside the run."""
+    run = Path(run_dir).resolve()
+    return run.with_name(f"{run.name}-upload")
+
+
 def cmd_push(args) -> int:
+    dry_run = args.dry_run
+    if dry_run == "":
+        dry_run = default_upload_dir(args.run_dir)
+        say(f"dry run: staging the upload in {dry_run}")
     push(
         args.run_dir,
         args.repo_id,
         private=args.private,
-        dry_run=args.dry_run,
+        dry_run=dry_run,
         license=args.license,
         overwrite=args.overwrite,
     )

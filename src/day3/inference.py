@@ -51,21 +51,29 @@ def load_classifier_folder(folder: str | Path, allow_pickle: bool = False):
 def _load_adapter(folder: Path):
     """A peft adapter (LoRA, IA3, prompt tuning) on its base model. The adapter folder has no
     config.json, so the base would come back with 2 anonymous labels (LABEL_0, LABEL_1) and a
-    3-class head would not fit it: a run folder's metrics.json names the classes."""
+    3-class head would not fit it: the run's metrics.json (beside the adapter, or one level up
+    for a run's adapter/ folder) names the classes. The base is resolved like any --model: a
+    local folder, or a Hub id (the embedded MiniLM answers to its Hub id offline)."""
     from peft import AutoPeftModelForSequenceClassification, PeftConfig, PeftModel
 
-    metrics = folder / "metrics.json"
-    names = json.loads(metrics.read_text()).get("label_names") if metrics.is_file() else None
+    names = None
+    for metrics in (folder / "metrics.json", folder.parent / "metrics.json"):
+        if metrics.is_file():
+            names = json.loads(metrics.read_text()).get("label_names")
+            break
     if not names:
         # Explicit False: left unset, transformers asks "run the custom code? [y/N]" on stdin
         # when the base model has an auto_map.
         return AutoPeftModelForSequenceClassification.from_pretrained(
             str(folder), use_safetensors=True, trust_remote_code=False
         )
-    from day3.models import load_classifier
+    from day3.models import load_classifier, resolve_model
 
     base = PeftConfig.from_pretrained(str(folder)).base_model_name_or_path
-    return PeftModel.from_pretrained(load_classifier(base, dict(enumerate(names))), str(folder))
+    base_path = resolve_model(base, purpose="classifier").path
+    return PeftModel.from_pretrained(
+        load_classifier(base_path, dict(enumerate(names))), str(folder)
+    )
 
 
 def load_texts(data: str = "sst2", text_column: str | None = None) -> tuple[list[str], str]:

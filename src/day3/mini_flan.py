@@ -134,6 +134,7 @@ def build_mini_flan(
     info = folder / "build_info.json"
     if info.is_file() and not force:
         return folder
+    check_build_folder(folder)
     from datasets import Dataset
 
     from day3.device import pick_device
@@ -193,6 +194,21 @@ def build_mini_flan(
         + ", ".join(f"{t} {s:.0%}" for t, s in scores.items())
     )
     return folder
+
+
+def check_build_folder(folder: Path) -> None:
+    """The build takes minutes and then replaces `folder`: refuse a file, someone's folder or a
+    place inside another day3 output now, before any of it."""
+    from day3.errors import UserError
+    from day3.runs import RunFolder
+
+    built = (folder / "build_info.json").is_file()
+    if folder.exists() and not built and (not folder.is_dir() or any(folder.iterdir())):
+        raise UserError(
+            f"--output {folder} exists and is not a mini-FLAN build; choose another folder "
+            "(the build replaces it)"
+        )
+    RunFolder(folder, overwrite=True, kind="mini-flan").check()  # precious, nested, inside
 
 
 def cached_mini_flan(config: MiniFlanConfig = MiniFlanConfig()) -> Path | None:

@@ -6,11 +6,26 @@ use and limits), built with huggingface_hub's ModelCard/ModelCardData and checke
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from day3.errors import UserError
 
 DATASET_IDS = {"sst2": "stanfordnlp/sst2"}
+# An absolute (or ~) path inside any text: "file /home/ann/data/train.jsonl" -> "file train.jsonl".
+PATH_IN_TEXT = re.compile(r"(?:(?<=\s)|^)~?/[^\s'\"]+")
+
+
+def scrub_paths(obj):
+    """`obj` (JSON data) with every absolute local path, alone or inside a string, cut to its
+    last part: where a run lived on this machine (home folder, user name) is nobody's business."""
+    if isinstance(obj, dict):
+        return {k: scrub_paths(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [scrub_paths(v) for v in obj]
+    if isinstance(obj, str):
+        return PATH_IN_TEXT.sub(lambda m: Path(m.group(0)).name, obj)
+    return obj
 
 
 def read_json(path: Path) -> dict:
@@ -54,21 +69,37 @@ def _strategy_name(metrics: dict) -> str:
     return str(metrics.get("strategy", "full")).split(":")[0]
 
 
+SENTIMENT_DATA = ("sst2", "imdb", "embedded movie-review")
+
+
+def task_of(metrics: dict) -> dict:
+    """What the run learned, read off its data and class names (never assumed): a name for the
+    card and the Hub, and whether it is the course's movie-review sentiment task."""
+    names = [str(n) for n in metrics.get("label_names") or []]
+    data = str(metrics.get("data", "")).lower()
+    sentiment = sorted(names) == ["negative", "positive"] and any(k in data for k in SENTIMENT_DATA)
+    kind = "sentiment classification" if sentiment else f"{len(names)}-class text classification"
+    return {"names": names, "sentiment": sentiment, "name": kind}
+
+
 def write_model_card(run_dir: str | Path, repo_id: str, license: str = "apache-2.0"):
     """The model card (YAML metadata + body) for a run; checked locally, not yet saved."""
     from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
     run_dir = Path(run_dir)
     metrics = run_metrics(run_dir)
+    base = base_model_of(metrics)  # before the scrub: a local folder has no Hub id anyway
+    metrics = scrub_paths(metrics)  # the card is public: no local paths in it
     val = metrics["validation"]
     dataset = dataset_of(metrics)
     data_label = str(metrics.get("data", "unknown data"))
     strategy = _strategy_name(metrics)
+    task = task_of(metrics)
     results = [
         EvalResult(
             task_type="text-classification",
-            task_name="Sentiment classification",
-            dataset_type=dataset or "day3-embedded-reviews",
+            task_name=task["name"].capitalize(),
+            dataset_type=dataset or "day3-local-data",
             dataset_name=data_label,
             dataset_split="validation",
             metric_type=metric,
@@ -80,27 +111,35 @@ def write_model_card(run_dir: str | Path, repo_id: str, license: str = "apache-2
     data = ModelCardData(
         language="en",
         license=license,
-        library_name="peft" if (run_dir / "adapter_config.json").is_file() else "transformers",
-        base_model=base_model_of(metrics),
+        library_name="transformers",
+        base_model=base,
         datasets=[dataset] if dataset else None,
         metrics=["accuracy", "f1"],
-        tags=["day3", "text-classification", strategy],
+        tags=["day3", "text-classification", strategy]
+        + (["peft"] if _adapter_dir(run_dir) else []),
         pipeline_tag="text-classification",
         model_name=repo_id.split("/")[-1],
         eval_results=results,
     )
-    body = _card_body(run_dir, repo_id, metrics)
+    body = _card_body(run_dir, repo_id, metrics, task)
     return ModelCard(f"---\n{data.to_yaml()}\n---\n\n{body}")
 
 
-def _card_body(run_dir: Path, repo_id: str, metrics: dict) -> str:
+def _adapter_dir(run_dir: Path) -> str | None:
+    """Where the run keeps its peft adapter, relative to it: "adapter", "" (the root), None."""
+    if (run_dir / "adapter" / "adapter_config.json").is_file():
+        return "adapter"
+    return "" if (run_dir / "adapter_config.json").is_file() else None
+
+
+def _card_body(run_dir: Path, repo_id: str, metrics: dict, task: dict) -> str:
     val = metrics["validation"]
     lines = [
         f"# {repo_id.split('/')[-1]}",
         "",
         f"A `{metrics.get('strategy', 'full')}` fine-tune of `{metrics.get('model', '?')}` for "
-        f"sentiment classification ({', '.join(metrics.get('label_names') or [])}), trained "
-        "with the `day3` course kit.",
+        f"{task['name']} ({', '.join(task['names'])}) on {metrics.get('data', 'unknown data')}, "
+        "trained with the `day3` course kit.",
         "",
         "## Results (validation)",
         "",
@@ -113,20 +152,66 @@ def _card_body(run_dir: Path, repo_id: str, metrics: dict) -> str:
         f"({metrics.get('trainable_percent', '?')}%) |",
         "",
     ]
+    lines += _usage_section(run_dir, repo_id, task)
     lines += _forgetting_section(run_dir)
     lines += ["## Training settings", "", *_settings_lines(run_dir, metrics), ""]
+    lines += ["## Intended use and limitations", "", *_limits(task), ""]
+    return "\n".join(lines)
+
+
+def _usage_section(run_dir: Path, repo_id: str, task: dict) -> list[str]:
+    """How a stock client (plain transformers / peft, no day3) loads it."""
+    adapter = _adapter_dir(run_dir)
+    lines = ["## How to use", ""]
+    if adapter != "":  # a whole classifier at the root: the class names come with it
+        lines += [
+            "```python",
+            "from transformers import pipeline",
+            "",
+            f'classify = pipeline("text-classification", model="{repo_id}")',
+            'print(classify("Not bad at all."))',
+            "```",
+            "",
+        ]
+    if adapter is None:
+        return lines
+    sub = f', subfolder="{adapter}"' if adapter else ""
+    names = ", ".join(f'{i}: "{n}"' for i, n in enumerate(task["names"]))
+    where = f"`{adapter}/`" if adapter else "this repository"
     lines += [
-        "## Intended use and limitations",
+        f"The peft adapter is in {where} (its config names the base model). An adapter carries "
+        "no class names: pass them, or the labels read LABEL_0, LABEL_1, ...",
         "",
-        "- A teaching artefact: English movie-review sentiment (positive/negative) on short "
-        "texts, one or two sentences. Not for decisions about people or production use.",
-        "- Trained on a small sample with the kit, typically on CPU in minutes: expect lower "
-        "accuracy than published models, and check it on your own data before relying on it.",
-        "- Sarcasm, long reviews (inputs are truncated), other domains and other languages are "
-        "out of scope; errors and biases of the base model and the data carry over.",
+        "```python",
+        "from peft import PeftConfig, PeftModel",
+        "from transformers import AutoModelForSequenceClassification, AutoTokenizer",
+        "",
+        f"id2label = {{{names}}}",
+        f'config = PeftConfig.from_pretrained("{repo_id}"{sub})',
+        "base = AutoModelForSequenceClassification.from_pretrained(",
+        "    config.base_model_name_or_path, id2label=id2label,",
+        "    label2id={v: k for k, v in id2label.items()})",
+        f'model = PeftModel.from_pretrained(base, "{repo_id}"{sub})',
+        f'tokenizer = AutoTokenizer.from_pretrained("{repo_id}"{sub})',
+        "```",
         "",
     ]
-    return "\n".join(lines)
+    return lines
+
+
+def _limits(task: dict) -> list[str]:
+    what = (
+        "English movie-review sentiment (positive/negative) on short texts, one or two sentences"
+        if task["sentiment"]
+        else f"{task['name']} into {', '.join(task['names'])}, on texts like its training data"
+    )
+    return [
+        f"- A teaching artefact: {what}. Not for decisions about people or production use.",
+        "- Trained on a small sample with the kit, typically on CPU in minutes: expect lower "
+        "accuracy than published models, and check it on your own data before relying on it.",
+        "- Long texts (inputs are truncated), other domains and other languages are out of "
+        "scope; errors and biases of the base model and the data carry over.",
+    ]
 
 
 def _forgetting_section(run_dir: Path) -> list[str]:
@@ -150,7 +235,7 @@ def _forgetting_section(run_dir: Path) -> list[str]:
 def _settings_lines(run_dir: Path, metrics: dict) -> list[str]:
     # An allow-list: settings.json also holds TrainingArguments, whose hub_token must never
     # reach a public page, even masked.
-    s = read_json(run_dir / "settings.json")
+    s = scrub_paths(read_json(run_dir / "settings.json"))
     args = s.get("training_args") or {}
     data = s.get("data") or {}
     strategy = s.get("strategy") or {}

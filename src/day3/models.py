@@ -26,6 +26,20 @@ OFFLINE_HINT = (
     "use --model minilm (embedded encoder) or --model mini-flan (offline T5 stand-in), both work "
     "offline, or a local model folder"
 )
+# What works offline, by what the verb needs: a classifier wants an encoder, seq2seq a T5.
+PURPOSE_HINT = {
+    "classifier": "use --model minilm (the embedded encoder, works offline) or a local folder",
+    "seq2seq": "use --model mini-flan (the kit's offline T5 stand-in) or a local T5 folder",
+}
+
+
+def offline_hint(name: str, purpose: str | None) -> str:
+    first = PURPOSE_HINT.get(purpose or "", OFFLINE_HINT)
+    return (
+        f"{first}; to use {name} offline later, run once with the network on (or "
+        f"`hf download {name}`): it then loads from the Hugging Face cache"
+    )
+
 
 # sha256 of every file of the embedded all-MiniLM-L6-v2, pinned when the kit was written.
 MINILM_SHA256 = {
@@ -182,15 +196,18 @@ def _read_json(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def resolve_model(name: str, allow_pickle: bool = False) -> ResolvedModel:
-    """Turn a --model value into a loadable path. Raises UserError with the fix when it can't."""
+def resolve_model(
+    name: str, allow_pickle: bool = False, purpose: str | None = None
+) -> ResolvedModel:
+    """Turn a --model value into a loadable path. Raises UserError with the fix when it can't.
+    `purpose` ("classifier" | "seq2seq") picks the advice for a model that is not here."""
     if not name or not name.strip():
         raise UserError("--model is empty; try --model minilm")
     path = Path(name).expanduser()
     if path.exists():
         check_model_folder(path, allow_pickle)
         return ResolvedModel(name, str(path.resolve()), "local")
-    alias = ALIASES.get(name.lower())
+    alias = ALIASES.get(name.lower()) or _alias_of_hub_id(name)
     if alias and alias.embedded:
         return ResolvedModel(name, str(embedded_minilm_dir()), "embedded")
     if alias and alias.tiny == "mini-flan":
@@ -200,8 +217,9 @@ def resolve_model(name: str, allow_pickle: bool = False) -> ResolvedModel:
     if alias and alias.tiny:
         return ResolvedModel(name, str(build_tiny_model(alias.tiny)), "built")
     hub_id = alias.hub_id if alias else name
+    hint = PURPOSE_HINT.get(purpose or "", OFFLINE_HINT)
     if name.startswith((".", "/", "~")) or name.count("/") > 1:
-        raise UserError(f"model folder {name} does not exist; check the path, or {OFFLINE_HINT}")
+        raise UserError(f"model folder {name} does not exist; check the path, or {hint}")
     cached = _hf_cache_snapshot(hub_id)
     if cached:
         return ResolvedModel(name, cached, "hf-cache")
@@ -209,9 +227,15 @@ def resolve_model(name: str, allow_pickle: bool = False) -> ResolvedModel:
         known = ", ".join(ALIASES)
         raise UserError(
             f"model '{name}' is not available offline (not a local folder, not in the "
-            f"Hugging Face cache; known aliases: {known}); {OFFLINE_HINT}"
+            f"Hugging Face cache; known aliases: {known}); {offline_hint(hub_id, purpose)}"
         )
     return ResolvedModel(name, hub_id, "hub")
+
+
+def _alias_of_hub_id(name: str) -> Alias | None:
+    """An embedded model asked for by its Hub id (an adapter from the Hub names its base so):
+    the embedded copy is the same files, checksum-verified."""
+    return next((a for a in ALIASES.values() if a.embedded and a.hub_id == name), None)
 
 
 def _hf_cache_snapshot(hub_id: str) -> str | None:

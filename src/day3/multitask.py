@@ -24,6 +24,7 @@ import inspect
 
 import torch
 
+from day3 import checks
 from day3.errors import UserError
 from day3.similarity import STS_MAX_SCORE, SentencePairs, encoder_of
 
@@ -76,8 +77,7 @@ class MultiTaskModel(torch.nn.Module):
         seed: int = 42,
     ) -> None:
         super().__init__()
-        if weight < 0:
-            raise UserError(f"--similarity-weight must be at least 0 (got {weight})")
+        checks.at_least("similarity_weight", weight, 0)
         self.classifier = classifier
         self.config = classifier.config  # the Trainer reads it
         self.tokenizer, self.pairs = tokenizer, pairs

@@ -200,7 +200,7 @@ def mirror_contents() -> dict:
     """The local data mirror ($DAY3_DATA_DIR): data sets, files, sizes and row counts."""
     from day3.data import EXTENSIONS, KNOWN
 
-    root = data_mirror()
+    root = data_mirror(must_exist=False)
     info = {"path": str(root) if root else None, "set": root is not None, "datasets": []}
     if root is None:
         info["note"] = "DAY3_DATA_DIR is not set; lessons use the embedded sample"
@@ -320,10 +320,10 @@ def register_cli(subparsers) -> argparse.ArgumentParser:
 
 
 def cmd_overview(args) -> int:
-    from day3.errors import UserError
 
-    if args.probe_timeout <= 0:
-        raise UserError(f"--probe-timeout must be positive (got {args.probe_timeout})")
+    from day3 import checks
+
+    checks.positive("probe_timeout", args.probe_timeout)
     info = collect(
         probe=False if args.no_probe else None,
         timeout=args.probe_timeout,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from day3 import checks
 from day3.device import DeviceChoice, peak_memory_mb, reset_peak_memory
 from day3.errors import UserError
 from day3.inference import sorted_batches
@@ -35,12 +36,11 @@ class Seq2SeqBudget:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.max_steps < 1:
-            raise UserError(f"--steps must be at least 1 (got {self.max_steps})")
-        if self.batch_size < 1:
-            raise UserError(f"--batch-size must be at least 1 (got {self.batch_size})")
-        if self.learning_rate <= 0:
-            raise UserError(f"--lr must be positive (got {self.learning_rate})")
+        checks.count("steps", self.max_steps)
+        checks.count("batch_size", self.batch_size)
+        checks.positive("lr", self.learning_rate)
+        checks.fraction("warmup", self.warmup)
+        checks.seed("seed", self.seed)
 
 
 def tokenize_pairs(dataset, tokenizer, max_source_length: int = 128, max_target_length: int = 32):

@@ -90,6 +90,11 @@ def validate_pairs(table, source: str) -> SentencePairs:
                     f"{where}: {table.row(i)} has an empty '{col}'; fill or remove that row"
                 )
     scores = [_score(v, i, table) for i, v in enumerate(ds["score"])]
+    if len(set(scores)) == 1:
+        raise UserError(
+            f"{where}: every pair has the same score ({scores[0]:g}); a rank correlation needs "
+            "pairs of different similarity: add or fix rows"
+        )
     return SentencePairs([str(t) for t in first], [str(t) for t in second], scores, source)
 
 
@@ -162,6 +167,18 @@ def sts_spearman(
     a = emb[[where[s] for s in pairs.sentence1]]
     b = emb[[where[s] for s in pairs.sentence2]]
     cosine = (a * b).sum(axis=1)
-    rho = spearmanr(cosine, pairs.scores).statistic
-    # Constant cosines (a collapsed encoder) rank nothing: no information, not an error.
-    return 0.0 if math.isnan(rho) else float(rho)
+    if len(set(pairs.scores)) == 1:
+        raise UserError(
+            f"{pairs.source}: every pair has the same score ({pairs.scores[0]:g}); a rank "
+            "correlation needs pairs of different similarity: add or fix rows"
+        )
+    rho = float(spearmanr(cosine, pairs.scores).statistic)
+    if math.isnan(rho):
+        # Constant cosines (a collapsed encoder) rank nothing: there is no score to report, and
+        # a 0.0 would look measured.
+        raise UserError(
+            f"the similarity probe on {pairs.source} is undefined: all {len(pairs)} pairs got the "
+            f"same cosine ({cosine[0]:.4f}), so there is no ranking to correlate (the encoder "
+            "maps every sentence alike); lower the learning rate, or check the model"
+        )
+    return rho

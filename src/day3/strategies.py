@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from day3 import checks
 from day3.errors import UserError
 
 STRATEGIES = ("full", "lora", "ia3", "prompt-tuning", "frozen")
@@ -87,14 +88,11 @@ class StrategyConfig:
             raise UserError(
                 f"unknown strategy '{self.name}'; choose one of {', '.join(STRATEGIES)}"
             )
-        if self.lora_r < 1:
-            raise UserError(f"--lora-r must be at least 1 (got {self.lora_r})")
-        if not 0 <= self.lora_dropout < 1:
-            raise UserError(f"--lora-dropout must be in [0, 1) (got {self.lora_dropout})")
-        if self.num_virtual_tokens < 1:
-            raise UserError(
-                f"--num-virtual-tokens must be at least 1 (got {self.num_virtual_tokens})"
-            )
+        checks.count("lora_r", self.lora_r)
+        if self.lora_alpha is not None:
+            checks.positive("lora_alpha", self.lora_alpha)
+        checks.fraction("lora_dropout", self.lora_dropout)
+        checks.count("num_virtual_tokens", self.num_virtual_tokens)
 
     @classmethod
     def parse(cls, text: str) -> StrategyConfig:

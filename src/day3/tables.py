@@ -6,6 +6,7 @@ header-only files, non-UTF-8 bytes, malformed JSONL, lines of megabytes.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ EXTENSIONS = (".tsv", ".csv", ".jsonl", ".parquet")
 # A row is a sentence or a document: a line of megabytes is a broken export (a missing newline or
 # an unclosed quote), refused with its line number rather than tokenized into nonsense.
 MAX_LINE_BYTES = 4 * 2**20
+csv.field_size_limit(MAX_LINE_BYTES + 1)  # the stdlib's 128 KiB would refuse a long review
 
 
 @dataclass
@@ -24,14 +26,14 @@ class Table:
 
     dataset: object
     where: str
-    lines: list[int] | None = None  # jsonl: file line of each row
-    header_lines: int = 0  # csv/tsv: 1
+    lines: list[int] | None = None  # file line of each row (jsonl, csv, tsv)
+    header_lines: int = 0  # csv/tsv: 1 (rows are then numbered below the header)
 
     def row(self, i: int) -> str:
+        if self.lines is not None and self.header_lines:
+            return f"row {i + 1} (line {self.lines[i]})"
         if self.lines is not None:
             return f"line {self.lines[i]}"
-        if self.header_lines:
-            return f"row {i + 1} (line {i + 1 + self.header_lines})"
         return f"row {i + 1}"
 
 
@@ -76,23 +78,56 @@ def read_table(path: str | Path) -> Table:
             if len({type(v) for v in values if v is not None}) > 1:
                 data[c] = [None if v is None else str(v) for v in values]
         return Table(Dataset.from_dict(data), str(path), lines=lines)
-    delimiter = "\t" if suffix == ".tsv" else ","
-    body = [ln for ln in text.splitlines() if ln.strip()]
-    if len(body) < 2:
-        raise UserError(f"{path} has a header but no data rows; add rows below the header")
-    header = next(csv.reader([body[0]], delimiter=delimiter))
-    # Every column as a string: pandas would otherwise guess per 10k-row chunk, and "null" or ""
-    # would silently become NaN. Types are checked below, with row numbers.
-    ds = load_dataset(
-        "csv",
-        data_files=str(path),
-        split="train",
-        delimiter=delimiter,
-        quoting=3 if suffix == ".tsv" else 0,
-        keep_default_na=False,
-        features=Features({c: Value("string") for c in header}),
+    header, rows, lines = _parse_delimited(path, text, "\t" if suffix == ".tsv" else ",")
+    # Every column as a string: a guessed type would turn "null" or "" into NaN silently.
+    # Types are checked later, with row numbers.
+    data = {c: [r[j] for r in rows] for j, c in enumerate(header)}
+    ds = Dataset.from_dict(data, features=Features({c: Value("string") for c in header}))
+    return Table(ds, str(path), lines=lines, header_lines=1)
+
+
+def _parse_delimited(path: Path, text: str, delimiter: str):
+    """(header, rows, line of each row) of a csv/tsv text; a row whose field count is not the
+    header's, a duplicate column or a broken quote is refused naming its line. TSV is read as
+    GLUE ships it: no quoting, tabs separate."""
+    kind = "TSV" if delimiter == "\t" else "CSV"
+    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting, strict=True
     )
-    return Table(ds, str(path), header_lines=1)
+    header, rows, lines, start = None, [], [], 1
+    try:
+        for fields in reader:
+            line, start = start, reader.line_num + 1  # a quoted field may span lines
+            if not any(f.strip() for f in fields):
+                continue  # blank lines are no rows
+            if header is None:
+                header = _check_header(path, fields, line)
+            elif len(fields) != len(header):
+                raise UserError(
+                    f"{path}: line {line} has {len(fields)} fields where the header has "
+                    f"{len(header)} ({', '.join(header)}); fix that line (a stray "
+                    f"{'tab' if delimiter == chr(9) else 'comma, or a text with commas not in quotes'}?)"
+                )
+            else:
+                rows.append(fields)
+                lines.append(line)
+    except csv.Error as e:
+        raise UserError(
+            f"{path}: line {reader.line_num} is not valid {kind} ({e}); fix that line"
+        ) from None
+    if header is None or not rows:
+        raise UserError(f"{path} has a header but no data rows; add rows below the header")
+    return header, rows, lines
+
+
+def _check_header(path: Path, fields: list[str], line: int) -> list[str]:
+    names = [f.strip() for f in fields]
+    seen = [n for i, n in enumerate(names) if n in names[:i]]
+    if seen or "" in names:
+        what = f"column '{seen[0]}' twice" if seen else "an empty column name"
+        raise UserError(f"{path}: the header (line {line}) names {what}; give each column a name")
+    return names
 
 
 def read_utf8(path: Path) -> str:

@@ -24,7 +24,6 @@ import numpy as np
 import torch
 
 from day3.device import cpu_has_native_bf16
-from day3.errors import UserError
 from day3.inference import load_texts, predict_logits
 from day3.ui import say
 
@@ -43,9 +42,10 @@ class ThroughputRow:
 
 
 def _check_counts(**counts: int) -> None:
+    from day3 import checks
+
     for name, value in counts.items():
-        if value < 1:
-            raise UserError(f"--{name.replace('_', '-')} must be at least 1 (got {value})")
+        checks.count(name, value)
 
 
 def _median_seconds(fn, repeats: int) -> tuple[float, float, object]:
@@ -181,22 +181,30 @@ def plot_throughput(rows: list[ThroughputRow], path: Path, title: str) -> Path:
     return path
 
 
-def write_report(rows: list[ThroughputRow], out: Path, context: dict) -> Path:
-    """throughput.json / .md / .png, written to `out.partial` then renamed (all or nothing)."""
-    from day3.runs import RunFolder, write_json
+def report_folder(
+    out: str | Path,
+    overwrite: bool = False,
+    model_or_run: str | None = None,
+    replace_own: bool = False,
+):
+    """The report's RunFolder: the run being timed is an input, never replaced or nested."""
+    from day3.runs import RunFolder
 
-    folder = RunFolder(out, overwrite=True)
-    path = folder.begin()
-    try:
+    inputs = (model_or_run,) if model_or_run and Path(model_or_run).exists() else ()
+    return RunFolder(Path(out), overwrite, "throughput-report", inputs, replace_own)
+
+
+def write_report(rows: list[ThroughputRow], folder, context: dict) -> Path:
+    """throughput.json / .md / .png into `folder` (a report_folder), all or nothing."""
+    from day3.runs import write_json, writing
+
+    with writing(folder) as path:
         write_json(path / "throughput.json", {**context, "rows": [asdict(r) for r in rows]})
         md = [f"# Inference throughput: {context['model']}", ""]
         md += [f"- {k}: {v}" for k, v in context.items() if k != "model"]
         (path / "throughput.md").write_text("\n".join([*md, "", table_markdown(rows), ""]))
         plot_throughput(rows, path / "throughput.png", f"{context['model']} on {context['data']}")
-    except BaseException:
-        folder.abort()
-        raise
-    return folder.commit()
+    return folder.output
 
 
 def run_throughput(
@@ -209,6 +217,8 @@ def run_throughput(
     output: str | Path | None = None,
     max_sentences: int | None = None,
     compile: bool = False,
+    overwrite: bool = False,
+    replace_own: bool = False,
 ) -> tuple[list[ThroughputRow], dict]:
     """Load a run folder (or a model alias/folder with a fresh 2-class head: speed does not
     depend on what the head learned), time it, and write the report when `output` is given."""
@@ -218,6 +228,11 @@ def run_throughput(
     from day3.inference import load_classifier_folder
 
     _check_counts(batch_size=batch_size, repeats=repeats, naive_samples=naive_samples)
+    folder = None
+    if output is not None:
+        folder = report_folder(output, overwrite, model_or_run, replace_own)
+    if folder is not None:
+        folder.check()  # before minutes of timing, not after
     texts, source = load_texts(data, text_column)
     texts = texts[:max_sentences] if max_sentences else texts
     if Path(model_or_run).is_dir() and (Path(model_or_run) / "metrics.json").is_file():
@@ -227,7 +242,7 @@ def run_throughput(
     else:
         from day3.models import load_classifier, load_tokenizer, resolve_model
 
-        path = resolve_model(model_or_run).path
+        path = resolve_model(model_or_run, purpose="classifier").path
         tokenizer = load_tokenizer(path)
         model = load_classifier(path, {0: "negative", 1: "positive"})
     rows = measure_throughput(
@@ -244,8 +259,8 @@ def run_throughput(
         "platform": platform.platform(),
         "torch": torch.__version__,
     }
-    if output is not None:
-        write_report(rows, Path(output), context)
+    if folder is not None:
+        write_report(rows, folder, context)
     return rows, context
 
 
@@ -260,6 +275,7 @@ def register_cli(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, default=3, help="timed passes per method (median)")
     p.add_argument("--naive-samples", type=int, default=200)
     p.add_argument("--output", help="folder for throughput.json/.md/.png")
+    p.add_argument("--overwrite", action="store_true", help="replace a non-empty --output")
     p.add_argument(
         "--compile", action="store_true", help="add a bf16 torch.compile row (compiles ~30 s)"
     )
@@ -279,6 +295,7 @@ def cmd_throughput(args) -> int:
         args.naive_samples,
         args.output,
         compile=args.compile,
+        overwrite=args.overwrite,
     )
     out(table_markdown(rows))
     out(

@@ -7,20 +7,24 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import os
 import platform
 import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from day3 import checks
 from day3.data import ClassificationData, DataSpec, load_classification
 from day3.device import DeviceChoice, peak_memory_mb, pick_device, reset_peak_memory
 from day3.errors import UserError
 from day3.evaluation import evaluate_classifier, plot_confusion_matrix, plot_loss_curve
 from day3.models import ResolvedModel, load_classifier, load_tokenizer, resolve_model
-from day3.runs import RunFolder, write_json
+from day3.progress import quiet_trainer
+from day3.runs import RunFolder, write_json, writing
 from day3.strategies import StrategyConfig, apply_strategy, count_parameters
 from day3.ui import say
 
@@ -30,6 +34,14 @@ from day3.ui import say
 # head. Both picked on MiniLM, 4,000 SST-2 sentences: ia3 best of 3e-3..3e-2, prompt-tuning of
 # 1e-3..1e-1.
 DEFAULT_LR = {"full": 5e-5, "lora": 5e-4, "ia3": 1e-2, "prompt-tuning": 3e-3, "frozen": 2e-3}
+# The Trainer's output_dir when nothing is checkpointed: replaced by a temporary folder in
+# fine_tune (the name only shows in settings.json).
+TRAINER_SCRATCH = "<temporary>"
+RUN_KIND = "classifier-run"  # the run folder's marker (day3.runs)
+# Adapters whose merged model is saved too. Prompt tuning cannot merge; peft 0.21's IA3 merge
+# fails on a BERT head kept in modules_to_save (its pooler), so IA3 runs keep the adapter only.
+MERGEABLE = ("lora",)
+ADAPTER_DIR = "adapter"  # where a merged run keeps its peft adapter
 
 
 def training_arguments(
@@ -45,12 +57,11 @@ def training_arguments(
     """`TrainingArguments` with the kit's defaults; any field can be overridden by name."""
     from transformers import TrainingArguments
 
-    if epochs <= 0:
-        raise UserError(f"--epochs must be positive (got {epochs})")
-    if batch_size < 1:
-        raise UserError(f"--batch-size must be at least 1 (got {batch_size})")
-    if learning_rate is not None and learning_rate <= 0:
-        raise UserError(f"--lr must be positive (got {learning_rate})")
+    checks.positive("epochs", epochs)
+    checks.count("batch_size", batch_size)
+    if learning_rate is not None:
+        checks.positive("lr", learning_rate)
+    checks.seed("seed", seed)
     kwargs = dict(
         output_dir=str(output_dir),
         num_train_epochs=epochs,
@@ -87,7 +98,12 @@ class ClassifierJob:
     output: Path = field(default=Path("runs/classifier"), metadata={"help": "run folder"})
     max_length: int = field(default=128, metadata={"help": "tokens per text, longer is cut"})
     overwrite: bool = False
-    merge_lora: bool = field(default=True, metadata={"help": "also export a merged model"})
+    replace_own: bool = field(
+        default=False, metadata={"help": "replace day3's own earlier output (lesson defaults)"}
+    )
+    merge_lora: bool = field(
+        default=True, metadata={"help": "lora/ia3: save the merged model (stock loaders use it)"}
+    )
     allow_pickle: bool = False
     device: str = "auto"
     bf16: str | bool = "auto"
@@ -103,10 +119,9 @@ class ClassifierJob:
 
     def __post_init__(self) -> None:
         self.output = Path(self.output)
-        if self.max_length < 8:
-            raise UserError(f"--max-length must be at least 8 tokens (got {self.max_length})")
-        if self.save_steps is not None and self.save_steps < 1:
-            raise UserError(f"--save-steps must be at least 1 (got {self.save_steps})")
+        checks.count("max_length", self.max_length, 8, unit=" tokens")
+        if self.save_steps is not None:
+            checks.count("save_steps", self.save_steps)
         self.data.seed = self.seed
         self.device_choice = pick_device(self.device, self.bf16)
         if self.training is None:
@@ -115,10 +130,10 @@ class ClassifierJob:
             saves = (
                 dict(save_strategy="steps", save_steps=self.save_steps) if self.save_steps else {}
             )
+            # Without checkpoints the Trainer still wants a folder: fine_tune gives it a
+            # temporary one, so that a crash or Ctrl-C leaves nothing beside the output.
             self.training = training_arguments(
-                self.checkpoints
-                if checkpointing
-                else RunFolder(self.output).partial / "checkpoints",
+                self.checkpoints if checkpointing else TRAINER_SCRATCH,
                 self.strategy,
                 self.device_choice,
                 self.epochs,
@@ -170,13 +185,18 @@ class Prepared:
     resume_from: Path | None = None  # the checkpoint fine_tune continues from
 
 
+def output_folder(job: ClassifierJob) -> RunFolder:
+    return RunFolder(job.output, job.overwrite, kind=RUN_KIND, replace_own=job.replace_own)
+
+
 def prepare(job: ClassifierJob) -> Prepared:
-    """Everything that can fail on bad input happens here, before any training."""
+    """Everything that can fail on bad input happens here, before any training; nothing is
+    written until every check has passed."""
     from transformers import set_seed
 
-    RunFolder(job.output, job.overwrite).check()
-    resume_from = start_checkpoints(job)
-    resolved = resolve_model(job.model, job.allow_pickle)
+    output_folder(job).check()
+    resume_from = check_checkpoints(job)
+    resolved = resolve_model(job.model, job.allow_pickle, purpose="classifier")
     data = load_classification(job.data)
     say(
         f"data: {data.source} — {len(data.train):,} train / {len(data.validation):,} validation, "
@@ -192,29 +212,63 @@ def prepare(job: ClassifierJob) -> Prepared:
         f"strategy {job.strategy.label}: {trainable:,} of {total:,} parameters train "
         f"({100 * trainable / total:.2f}%) on {job.device_choice.describe()}"
     )
+    start_checkpoints(job)
     return Prepared(job, resolved, data, tokenizer, model, resume_from)
 
 
-def start_checkpoints(job: ClassifierJob) -> Path | None:
-    """Refuse to silently discard an interrupted run's checkpoints; find the one to resume."""
-    from day3.checkpoints import find_resume_checkpoint, has_checkpoints, pin_run_identity
+def check_checkpoints(job: ClassifierJob) -> Path | None:
+    """Refuse to silently discard an interrupted run's checkpoints, or to resume one trained
+    under other settings; the checkpoint to resume from. Reads only: writes nothing."""
+    from day3.checkpoints import check_run_identity, find_resume_checkpoint, has_checkpoints
 
     folder = job.checkpoints
-    if has_checkpoints(folder) and not job.resume:
-        if not job.overwrite:
-            raise UserError(
-                f"{folder} holds checkpoints of an interrupted run; pass --resume to continue "
-                "it, or --overwrite to start over"
-            )
-        shutil.rmtree(folder)
-    if job.resume or job.save_steps:
-        pin_run_identity(folder, job.identity())
+    if has_checkpoints(folder) and not job.resume and not job.overwrite:
+        raise UserError(
+            f"{folder} holds checkpoints of an interrupted run; pass --resume to continue "
+            "it, or --overwrite to start over"
+        )
     if not job.resume:
         return None
-    found = find_resume_checkpoint(folder)
+    check_run_identity(folder, job.identity())
+    found = find_resume_checkpoint(folder, clean=False)
     if found is None:
         say(f"no complete checkpoint in {folder}; starting from scratch")
     return found
+
+
+def start_checkpoints(job: ClassifierJob) -> None:
+    """Once every input is known good: clear stale checkpoints (--overwrite) and pin the run's
+    settings beside the ones it will write."""
+    from day3.checkpoints import find_resume_checkpoint, has_checkpoints, pin_run_identity
+
+    folder = job.checkpoints
+    if has_checkpoints(folder) and not job.resume:  # --overwrite: check_checkpoints said so
+        shutil.rmtree(folder)
+    if job.resume:
+        find_resume_checkpoint(folder, warn=False)  # removes what check_checkpoints skipped
+    if job.resume or job.save_steps:
+        pin_run_identity(folder, job.identity())
+
+
+def completed_run(job: ClassifierJob) -> dict | None:
+    """`--resume` of a run that already finished (killed after its folder was committed): its
+    metrics, so a retry loop ends. Other settings than the finished run's are refused."""
+    from day3.runs import as_saved, differing_settings, read_marker
+
+    marker = read_marker(job.output)
+    if not job.resume or not marker or marker.get("kind") != RUN_KIND:
+        return None
+    if marker.get("state") != "complete":
+        return None
+    saved = json.loads((job.output / "settings.json").read_text()).get("identity", {})
+    differ = differing_settings(saved, as_saved(job.identity()))
+    if differ:
+        raise UserError(
+            f"{job.output} is a finished run with other settings ({', '.join(differ)}); "
+            "choose another --output, or pass --overwrite instead of --resume to replace it"
+        )
+    say(f"{job.output} is already complete: nothing to resume")
+    return json.loads((job.output / "metrics.json").read_text())
 
 
 def evaluate(prep: Prepared) -> dict:
@@ -235,18 +289,19 @@ def fine_tune(prep: Prepared) -> dict:
         return tok(batch["text"], truncation=True, max_length=job.max_length)
 
     train = prep.data.train.map(tokenize, batched=True, remove_columns=["text"])
-    # Atomic checkpoints when `save_steps` asks; otherwise it trains exactly as the stock Trainer.
-    trainer = checkpointing(Trainer)(
-        model=prep.model,
-        args=job.training,
-        train_dataset=train,
-        processing_class=tok,
-        data_collator=DataCollatorWithPadding(tok),
-    )
     reset_peak_memory(job.device_choice)
     start = time.perf_counter()
-    # The Trainer's progress callback prints its log dicts to stdout; stdout is for results.
-    with contextlib.redirect_stdout(sys.stderr):
+    # The Trainer's own callbacks print to stdout; stdout is for results.
+    with contextlib.redirect_stdout(sys.stderr), _scratch_output(job.training):
+        # Atomic checkpoints when `save_steps` asks; otherwise it trains as the stock Trainer.
+        trainer = checkpointing(Trainer)(
+            model=prep.model,
+            args=job.training,
+            train_dataset=train,
+            processing_class=tok,
+            data_collator=DataCollatorWithPadding(tok),
+        )
+        quiet_trainer(trainer, f"train {job.strategy.label}")
         trainer.train(resume_from_checkpoint=str(prep.resume_from) if prep.resume_from else None)
     seconds = time.perf_counter() - start
     # accelerate patched forward() with bf16 autocast for training; evaluate and save the plain
@@ -271,21 +326,27 @@ def fine_tune(prep: Prepared) -> dict:
     }
 
 
-def save_run(prep: Prepared, measured: dict, metrics: dict, baseline: dict | None = None) -> Path:
-    """Write the run folder atomically: weights (safetensors), tokenizer, metrics, plots, settings."""
-    import torch
-    import transformers
+@contextlib.contextmanager
+def _scratch_output(args):
+    """A temporary output_dir for a Trainer that saves nothing, removed afterwards."""
+    if args.output_dir != TRAINER_SCRATCH:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="day3-trainer-") as tmp:
+        args.output_dir = tmp
+        try:
+            yield
+        finally:
+            args.output_dir = TRAINER_SCRATCH
 
+
+def save_run(prep: Prepared, measured: dict, metrics: dict, baseline: dict | None = None) -> Path:
+    """Write the run folder atomically: weights (safetensors), tokenizer, metrics, plots,
+    settings and the model card (README.md)."""
     job = prep.job
-    folder = RunFolder(job.output, job.overwrite)
-    path = folder.begin()
-    try:
-        prep.model.save_pretrained(path, safe_serialization=True)
-        prep.tokenizer.save_pretrained(path)
-        if job.strategy.name == "lora" and job.merge_lora:
-            prep.model = prep.model.merge_and_unload()
-            prep.model.save_pretrained(path / "merged", safe_serialization=True)
-            prep.tokenizer.save_pretrained(path / "merged")
+    folder = output_folder(job)
+    with writing(folder) as path:
+        _save_model(prep, path)
         log = measured.pop("log_history", [])
         write_json(path / "train_log.json", log)
         plot_loss_curve(log, path / "loss_curve.png", f"{job.model} · {job.strategy.label}")
@@ -295,37 +356,59 @@ def save_run(prep: Prepared, measured: dict, metrics: dict, baseline: dict | Non
             path / "confusion_matrix.png",
             f"validation, accuracy {metrics['accuracy']:.3f}",
         )
-        write_json(
-            path / "metrics.json",
-            {
-                "model": job.model,
-                "model_path": prep.resolved.path,
-                "model_source": prep.resolved.source,
-                "strategy": job.strategy.label,
-                "data": prep.data.source,
-                "label_names": list(prep.data.label_names),
-                "n_train": len(prep.data.train),
-                "n_validation": len(prep.data.validation),
-                "validation": metrics,
-                "baseline": baseline,
-                **measured,
-                "device": job.device_choice.describe(),
-                "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
-                "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
-            },
-        )
-        write_json(path / "settings.json", job.settings())
-        shutil.rmtree(path / "checkpoints", ignore_errors=True)
-    except BaseException:
-        folder.abort()
-        raise
-    return folder.commit()
+        write_json(path / "metrics.json", _metrics(prep, measured, metrics, baseline))
+        write_json(path / "settings.json", {**job.settings(), "identity": job.identity()})
+        from day3.model_card import write_model_card
+
+        write_model_card(path, f"day3/{job.output.name}").save(path / "README.md")
+    return folder.output
+
+
+def _save_model(prep: Prepared, path: Path) -> None:
+    """A full model at the root. An adapter run: the merged model at the root, so that stock
+    loaders (`pipeline(model=RUN)`) find a whole classifier with its class names, and the
+    adapter in `adapter/` (what peft loads); unmergeable (prompt tuning) or `merge_lora=False`:
+    the adapter at the root."""
+    job = prep.job
+    mergeable = job.strategy.name in MERGEABLE and job.merge_lora
+    adapter_dir = path / ADAPTER_DIR if mergeable else path
+    prep.model.save_pretrained(adapter_dir, safe_serialization=True)
+    prep.tokenizer.save_pretrained(adapter_dir)
+    (adapter_dir / "README.md").unlink(missing_ok=True)  # peft's empty template card
+    if mergeable:
+        prep.model = prep.model.merge_and_unload()
+        prep.model.save_pretrained(path, safe_serialization=True)
+        prep.tokenizer.save_pretrained(path)
+
+
+def _metrics(prep: Prepared, measured: dict, metrics: dict, baseline: dict | None) -> dict:
+    import torch
+    import transformers
+
+    job = prep.job
+    return {
+        "model": job.model,
+        "model_path": prep.resolved.path,
+        "model_source": prep.resolved.source,
+        "strategy": job.strategy.label,
+        "data": prep.data.source,
+        "label_names": list(prep.data.label_names),
+        "n_train": len(prep.data.train),
+        "n_validation": len(prep.data.validation),
+        "validation": metrics,
+        "baseline": baseline,
+        **measured,
+        "device": job.device_choice.describe(),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
+    }
 
 
 def run_classifier_job(job: ClassifierJob, with_baseline: bool = False) -> dict:
     """prepare → (baseline) → fine_tune → evaluate → save_run. Returns metrics.json's content."""
-    import json
-
+    done = completed_run(job)
+    if done is not None:
+        return done
     prep = prepare(job)
     baseline = evaluate(prep) if with_baseline else None
     try:
@@ -333,7 +416,6 @@ def run_classifier_job(job: ClassifierJob, with_baseline: bool = False) -> dict:
         metrics = evaluate(prep)
         out = save_run(prep, measured, metrics, baseline)
     except BaseException:
-        RunFolder(job.output).abort()
         if job.save_steps and job.checkpoints.is_dir():
             say(f"checkpoints kept in {job.checkpoints}: rerun with --resume to continue")
         raise
@@ -371,7 +453,7 @@ def embedded_sentiment_job(
         epochs=1 if smoke else 4,
         learning_rate=EMBEDDED_LR.get(config.name, 1e-3),
         batch_size=16,
-        overwrite=True,
+        replace_own=True,  # a rerun replaces its own previous run, never someone's folder
     )
     settings.update(overrides)
     return ClassifierJob(**settings)

@@ -6,7 +6,8 @@ import sys
 
 from rich.console import Console
 
-console = Console(stderr=True, highlight=False)
+# soft_wrap: a message is one line however narrow the terminal (or 80 columns in a log file).
+console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def say(message: str) -> None:
@@ -17,3 +18,17 @@ def out(text: str) -> None:
     """Machine-readable output (JSON, predictions): stdout, unadorned."""
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
+
+
+def print_table(table) -> None:
+    """A rich table on stderr, never cut: when it is wider than the terminal (or the 80 columns
+    rich assumes for a log file), it is drawn at its natural width instead of squeezed, so no
+    number is ever shortened to `22,713,9…`."""
+    from rich.measure import Measurement
+
+    # Measured without the console's own limit: its natural width, every cell whole.
+    width = Measurement.get(console, console.options.update_width(10_000), table).maximum
+    target = (
+        console if width <= console.width else Console(stderr=True, highlight=False, width=width)
+    )
+    target.print(table)
