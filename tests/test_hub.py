@@ -195,9 +195,9 @@ def test_non_empty_dry_run_folder_needs_overwrite(run_dir, tmp_path, capsys, tok
 
 
 def test_adapter_merged_and_forgetting_are_staged_and_reported(run_copy, tmp_path, token):
-    from huggingface_hub import ModelCard
-
     import json
+
+    from huggingface_hub import ModelCard
 
     (run_copy / "adapter").mkdir()
     base = {"base_model_name_or_path": str(run_copy.parent / "somewhere" / "base")}
