@@ -44,9 +44,8 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     return path
 
 
-@pytest.fixture
-def sentiment_jsonl(tmp_path) -> tuple[Path, Path]:
-    """A small, balanced train/validation pair in the user-file format."""
+def sentiment_rows() -> list[dict]:
+    """Twelve short, balanced reviews in the user-file format (sentence, label)."""
     pos = [
         "a wonderful film",
         "i loved it",
@@ -63,7 +62,13 @@ def sentiment_jsonl(tmp_path) -> tuple[Path, Path]:
         "a lifeless, tedious slog",
         "awful from start to finish",
     ]
-    rows = [{"sentence": t, "label": 1} for t in pos] + [{"sentence": t, "label": 0} for t in neg]
+    return [{"sentence": t, "label": 1} for t in pos] + [{"sentence": t, "label": 0} for t in neg]
+
+
+@pytest.fixture
+def sentiment_jsonl(tmp_path) -> tuple[Path, Path]:
+    """A small, balanced train/validation pair in the user-file format."""
+    rows = sentiment_rows()
     train = write_jsonl(tmp_path / "train.jsonl", rows * 3)
     val = write_jsonl(tmp_path / "validation.jsonl", rows)
     return train, val

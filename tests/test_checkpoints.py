@@ -117,16 +117,35 @@ def test_rotation_keeps_the_two_newest_complete(tmp_path):
     assert names == ["checkpoint-15", "checkpoint-20", "checkpoint-25"]
 
 
-def test_fault_hook_is_inert_unless_it_names_this_save(monkeypatch):
-    from day3.checkpoints import FAULT_ENV, _maybe_fault
+@pytest.mark.parametrize(
+    ("value", "killed_at"), [(None, None), ("3", 3), ("not a number", None), ("9", None)]
+)
+def test_fault_hook_kills_at_the_save_it_names_and_only_there(value, killed_at):
+    """In a child process: saves 1..4 call the hook; the one it names dies by SIGKILL, the
+    others (and any other setting) go on."""
+    import os
+    import signal
+    import subprocess
+    import sys
 
-    monkeypatch.delenv(FAULT_ENV, raising=False)
-    _maybe_fault(1)
-    monkeypatch.setenv(FAULT_ENV, "3")
-    _maybe_fault(1)
-    _maybe_fault(2)
-    monkeypatch.setenv(FAULT_ENV, "not a number")
-    _maybe_fault(1)  # still alive: only the 3rd save, when asked, kills
+    from day3.checkpoints import FAULT_ENV
+
+    code = (
+        "from day3.checkpoints import _maybe_fault\n"
+        "for n in range(1, 5):\n"
+        "    _maybe_fault(n)\n"
+        "    print(f'survived save {n}', flush=True)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != FAULT_ENV}
+    if value is not None:
+        env[FAULT_ENV] = value
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    survived = [int(line.split()[-1]) for line in proc.stdout.splitlines()]
+    if killed_at is None:
+        assert proc.returncode == 0 and survived == [1, 2, 3, 4], proc.stderr
+    else:
+        assert proc.returncode == -signal.SIGKILL
+        assert survived == list(range(1, killed_at))
 
 
 def test_resume_under_other_settings_is_refused(tmp_path):

@@ -24,10 +24,15 @@ def assert_user_error(code, err, pattern):
     assert "Traceback" not in err
 
 
-@pytest.fixture
-def trained_run(tmp_path_factory, tiny_bert, sentiment_jsonl):
-    train, val = sentiment_jsonl
-    out = tmp_path_factory.mktemp("runs") / "run"
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory, tiny_bert):
+    """A tiny BERT trained until it has learned the 12 sentences (~2 s): its labels are known."""
+    from tests.conftest import sentiment_rows
+
+    root = tmp_path_factory.mktemp("runs")
+    train = write_jsonl(root / "train.jsonl", sentiment_rows() * 3)
+    val = write_jsonl(root / "validation.jsonl", sentiment_rows())
+    out = root / "run"
     code = main(
         [
             "finetune-classifier",
@@ -40,9 +45,9 @@ def trained_run(tmp_path_factory, tiny_bert, sentiment_jsonl):
             "--output",
             str(out),
             "--epochs",
-            "2",
+            "20",
             "--lr",
-            "1e-3",
+            "3e-3",
             "--batch-size",
             "8",
             "--label-names",
@@ -131,11 +136,13 @@ def test_eval_classifier_matches_the_runs_own_evaluation(
 def test_predict_prints_label_and_probability(capsys, trained_run):
     code, out, _ = run(capsys, "predict", trained_run, "a wonderful film", "a dull mess")
     assert code == 0
-    lines = out.strip().splitlines()
-    assert len(lines) == 2
-    for line in lines:
-        label, prob, _ = line.split("\t")
-        assert label in ("negative", "positive") and 0.5 <= float(prob) <= 1.0
+    lines = [line.split("\t") for line in out.strip().splitlines()]
+    # Sentences the run has learned: their labels are known, and it is sure of them.
+    assert [(label, text) for label, _, text in lines] == [
+        ("positive", "a wonderful film"),
+        ("negative", "a dull mess"),
+    ]
+    assert all(float(prob) > 0.9 for _, prob, _ in lines)
 
 
 def test_predict_from_files(capsys, trained_run, tmp_path):

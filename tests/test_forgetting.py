@@ -113,7 +113,12 @@ def test_an_unchanged_model_forgets_exactly_nothing(classifier):
     texts, labels = _sentiment_task()
     pairs = SentencePairs(*map(list, zip(*PAIRS, strict=True)), "test")
     probes = [accuracy_probe("sentiment", texts, labels), sts_probe(pairs)]
+    # As a model leaves training: in train mode, dropout on. A probe that forgets to switch
+    # to eval mode scores noise, and two scorings of the same weights differ.
+    model.train()
+    assert model.config.hidden_dropout_prob > 0
     before = score_probes(probes, model, tok)
+    model.train()
     after = score_probes(probes, model, tok)
     result = ForgettingResult.from_scores("full", "nothing", 0.5, before, after)
     assert all(p["drop"] == 0.0 for p in result.probes.values())

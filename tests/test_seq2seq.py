@@ -64,13 +64,28 @@ def test_labels_are_padded_with_minus_100_and_decoding_never_crashes(tiny_t5):
     assert decode(tok, np.full((1, 4), -100)) == [""]
 
 
-def test_generate_returns_text_in_input_order(tiny_t5):
-    model, tok = tiny_t5
-    inputs = ["what is the last word : cat dog", "is there a cat in : cat"]
-    out = generate(model, tok, inputs, max_new_tokens=5)
-    assert len(out) == 2 and all(isinstance(o, str) for o in out)
+class EchoFirstWord(torch.nn.Module):
+    """A hand-set "model" whose answer to each input is known: its first word. Batches come
+    sorted by length, so only writing each answer back to its own row gives the inputs' order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.zeros(1))  # generate() asks for a device
+
+    def generate(self, input_ids, attention_mask=None, **kwargs):
+        first = input_ids[:, :1]  # right padding: the first token is the first word
+        start, eos = torch.zeros_like(first), torch.ones_like(first)
+        return torch.cat([start, first, eos], dim=1)
+
+
+def test_generate_returns_each_answer_at_its_inputs_place():
+    tok = build_tokenizer()
+    # Lengths 1, 5, 2, 4, 3: sorted batching visits them in another order than given.
+    inputs = ["red", "cat dog fox bird cow", "blue hat", "green ball cup box", "white lamp kite"]
+    out = generate(EchoFirstWord(), tok, inputs, max_new_tokens=3, batch_size=2)
+    assert out == ["red", "cat", "blue", "green", "white"]
     with pytest.raises(UserError):
-        generate(model, tok, inputs, max_new_tokens=0)
+        generate(EchoFirstWord(), tok, inputs, max_new_tokens=0)
 
 
 def test_metrics():
@@ -135,6 +150,29 @@ def test_a_killed_mini_flan_build_resumes_to_the_same_model(tmp_path, capfd):
     assert not (tmp_path / "c.checkpoints").exists()
 
 
+def test_replay_swaps_exactly_its_fraction_for_old_task_rows():
+    from day3.forgetting_seq2seq import mini_flan_task, training_rows
+
+    task = mini_flan_task("max", 200, seed=0)
+    old_inputs = {r["input"] for r in task.prior_train}
+    plain = training_rows(task, Seq2SeqStrategy.parse("full"), seed=0)
+    assert plain == task.train and not any(r["input"] in old_inputs for r in plain)
+    mixed = training_rows(task, Seq2SeqStrategy.parse("replay:0.25"), seed=0)
+    assert len(mixed) == 200  # the same budget
+    replayed = [r for r in mixed if r["task"] != "max"]
+    assert len(replayed) == 50 and all(r["input"] in old_inputs for r in replayed)
+    assert {r["task"] for r in replayed} <= set(MIXTURE) and len({r["task"] for r in replayed}) > 1
+
+
+def test_low_lr_is_a_tenth_of_the_base_rate():
+    from day3.forgetting_seq2seq import BASE_LR, strategy_lr
+
+    assert strategy_lr(Seq2SeqStrategy.parse("full")) == BASE_LR["full"]
+    assert strategy_lr(Seq2SeqStrategy.parse("low-lr")) == pytest.approx(BASE_LR["full"] / 10)
+    assert strategy_lr(Seq2SeqStrategy.parse("lora")) == BASE_LR["lora"]
+    assert strategy_lr(Seq2SeqStrategy.parse("low-lr"), 1e-2) == pytest.approx(1e-3)
+
+
 def test_strategy_parsing():
     assert Seq2SeqStrategy.parse("replay:0.1").replay == 0.1
     assert Seq2SeqStrategy.parse("lora:8").lora_r == 8
@@ -160,6 +198,10 @@ def test_seq2seq_forgetting_end_to_end_on_a_tiny_t5(tmp_path):
         for p in r["probes"].values():
             assert p["drop"] == pytest.approx(p["before"] - p["after"])
     assert report["settings"]["stand_in"] is True
+    per = report["settings"]["strategies"]
+    # What each strategy trained on and at what rate, as run (not as configured).
+    assert [per[s]["replayed_rows"] for s in per] == [0, 0, 32, 0]
+    assert per["low-lr"]["learning_rate"] == pytest.approx(per["full"]["learning_rate"] / 10)
     assert (tmp_path / "f" / "forgetting.png").is_file()
 
 
@@ -191,6 +233,7 @@ def test_flan_t5_path_dialogsum_rouge_with_a_tiny_t5_from_config(tmp_path, monke
     assert report["settings"]["new_task_metric"] == "rougeL"
     for r in report["results"]:
         assert set(r["probes"]) == {"sentiment", "qa"}
-        assert 0.0 <= r["new_task_score"] <= 1.0
-    scores = report["settings"]["strategies"]["full"]["new_task_scores"]
-    assert set(scores) == {"score", "rouge1", "rouge2", "rougeL"}
+        scores = report["settings"]["strategies"][r["strategy"]]["new_task_scores"]
+        assert set(scores) == {"score", "rouge1", "rouge2", "rougeL"}
+        # The headline number is ROUGE-L (x100 in the table, a fraction here), not another one.
+        assert r["new_task_score"] == scores["score"] == pytest.approx(scores["rougeL"] / 100)

@@ -29,19 +29,29 @@ def test_frozen_trains_only_the_head(request, fixture, head):
 
 
 @pytest.mark.parametrize(
-    "fixture,targets", [("tiny_bert", ("query", "value")), ("tiny_distilbert", ("q_lin", "v_lin"))]
+    "fixture,targets,head",
+    [
+        ("tiny_bert", ("query", "value"), {"bert.pooler.dense", "classifier"}),
+        ("tiny_distilbert", ("q_lin", "v_lin"), {"pre_classifier", "classifier"}),
+    ],
 )
-def test_lora_trains_only_adapters_and_the_head(request, fixture, targets):
+def test_lora_trains_only_adapters_and_the_head(request, fixture, targets, head):
     model = apply_strategy(
         load_classifier(str(request.getfixturevalue(fixture)), LABELS),
         StrategyConfig("lora", lora_r=4),
     )
     names = trainable_names(model)
     lora = {n for n in names if "lora_" in n}
-    assert lora and all(any(f".{t}." in n for t in targets) for n in lora)
+    # A/B of rank 4 on each target projection of each of the 2 layers, nothing else.
+    assert len(lora) == 2 * len(targets) * 2
+    assert all(any(f".{t}." in n for t in targets) for n in lora)
     rest = names - lora
-    assert rest and all("modules_to_save" in n for n in rest)  # the head, trained in full
-    assert any("classifier" in n for n in rest)
+    assert all("modules_to_save.default" in n for n in rest)  # the head, trained in full
+    trained_head = {
+        n.replace("base_model.model.", "").replace(".modules_to_save.default", "") for n in rest
+    }
+    # Exactly the architecture's whole head (BERT's pooler included), weights and biases.
+    assert trained_head == {f"{h}.{w}" for h in head for w in ("weight", "bias")}
 
 
 def test_full_trains_everything(tiny_bert):
@@ -220,4 +230,20 @@ def test_finetune_classifier_cli_end_to_end(tiny_bert, tmp_path, capsys, strateg
     assert summary["strategy"] == strategy and 0 < summary["trainable_percent"] < 1
     assert main(["predict", str(out), "a wonderful film"]) == 0
     label, score, text = capsys.readouterr().out.strip().split("\t")
-    assert label in ("negative", "positive") and 0.5 <= float(score) <= 1 and text
+    # The same adapter loaded by plain peft on its base: the CLI applied the trained adapter
+    # and head (a base without them, or another head, gives other probabilities).
+    import torch
+    from peft import PeftConfig, PeftModel
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    config = PeftConfig.from_pretrained(out)
+    base = AutoModelForSequenceClassification.from_pretrained(
+        config.base_model_name_or_path, id2label=LABELS, label2id={v: k for k, v in LABELS.items()}
+    )
+    model = PeftModel.from_pretrained(base, out).eval()
+    tok = AutoTokenizer.from_pretrained(out)
+    with torch.no_grad():
+        probs = model(**tok([text], return_tensors="pt")).logits.softmax(-1)[0]
+    assert text == "a wonderful film"
+    assert label == LABELS[int(probs.argmax())]
+    assert float(score) == pytest.approx(float(probs.max()), abs=1e-4)

@@ -275,10 +275,16 @@ def compare_strategies(
 
 
 def _row(row: Row, run, size: float, what: str, probes) -> dict:
+    from day3.forgetting import ForgettingResult
+
     m, metrics = run.measured, run.metrics
     name = probes[0].name if probes else None
     before = run.before.get(name) if name else None
     after = run.after.get(name) if name else None
+    drop = None
+    if name:  # the one definition of a drop (before - after), not a copy of it
+        result = ForgettingResult.from_scores(row.label, "new", 0.0, run.before, run.after)
+        drop = result.probes[name]["drop"]
     extra = {k: v for k, v in m.items() if k.startswith("loss_")}
     return {
         "strategy": row.label,
@@ -294,8 +300,7 @@ def _row(row: Row, run, size: float, what: str, probes) -> dict:
         "peak_memory_mb": m["peak_memory_mb"],
         "sts_before": before,
         "sts_after": after,
-        # Plain subtraction: an encoder that did not change scores exactly 0.0.
-        "sts_drop": before - after if name else None,
+        "sts_drop": drop,
         "learning_rate": run.job.training.learning_rate,
         "steps": m["steps"],
         "losses": {"train_first": m["train_loss_first"], "train_last": m["train_loss_last"]}

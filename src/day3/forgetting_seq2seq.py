@@ -138,7 +138,7 @@ def flan_t5_task(n_train: int | None, seed: int) -> Seq2SeqTask:
 
     def rows(ds):
         return [
-            {"input": f"summarize : {d}", "target": s}
+            {"input": f"summarize : {d}", "target": s, "task": "dialogsum"}
             for d, s in zip(ds["dialogue"], ds["summary"], strict=True)
         ]
 
@@ -148,13 +148,15 @@ def flan_t5_task(n_train: int | None, seed: int) -> Seq2SeqTask:
         {
             "input": SENTIMENT_PROMPT.format(r["sentence"]),
             "target": "positive" if r["label"] else "negative",
+            "task": "sentiment",
         }
         for r in reviews
     ]
     qa = eval_set("qa")
     rng = random.Random(seed)
     replay = sentiment[:40] + [
-        dict(zip(("input", "target"), question(rng), strict=True)) for _ in range(200)
+        {**dict(zip(("input", "target"), question(rng), strict=True)), "task": "qa"}
+        for _ in range(200)
     ]
     return Seq2SeqTask(
         "dialogsum",
@@ -165,6 +167,23 @@ def flan_t5_task(n_train: int | None, seed: int) -> Seq2SeqTask:
         replay,
         max_new_tokens=64,
     )
+
+
+def training_rows(task: Seq2SeqTask, strat: Seq2SeqStrategy, seed: int) -> list[dict]:
+    """What one strategy trains on: the new task's rows; for `replay:F`, a fraction F of them
+    swapped for rows of the old tasks (the same number of rows, so the same budget)."""
+    rows = list(task.train)
+    if strat.replay:
+        k = int(len(rows) * strat.replay)
+        rng = random.Random(seed)
+        rows = rows[k:] + [rng.choice(task.prior_train) for _ in range(k)]
+    return rows
+
+
+def strategy_lr(strat: Seq2SeqStrategy, learning_rate: float | None = None) -> float:
+    """The strategy's learning rate: the base rate of its kind (or the one given), scaled
+    (`low-lr`: a tenth)."""
+    return (learning_rate or BASE_LR[strat.kind]) * strat.lr_scale
 
 
 def task_scores(model, tokenizer, rows: list[dict], metric: str, max_new_tokens: int) -> dict:
@@ -254,11 +273,7 @@ def run_seq2seq_forgetting(
     with tempfile.TemporaryDirectory(prefix="day3-s2s-") as tmp:
         for i, strat in enumerate(configs):
             model_i, _ = load_seq2seq(resolved.path)
-            rows = list(task.train)
-            if strat.replay:  # swap a fraction of the new rows for old ones: same budget
-                k = int(len(rows) * strat.replay)
-                rng = random.Random(seed)
-                rows = rows[k:] + [rng.choice(task.prior_train) for _ in range(k)]
+            rows = training_rows(task, strat, seed)
             if strat.kind == "lora":
                 from peft import LoraConfig, TaskType, get_peft_model
 
@@ -272,7 +287,7 @@ def run_seq2seq_forgetting(
                         target_modules=["q", "v"],
                     ),
                 )
-            lr = (learning_rate or BASE_LR[strat.kind]) * strat.lr_scale
+            lr = strategy_lr(strat, learning_rate)
             train = tokenize_pairs(
                 Dataset.from_list(rows).shuffle(seed=seed),
                 tokenizer,
@@ -299,6 +314,7 @@ def run_seq2seq_forgetting(
                 "learning_rate": lr,
                 "steps": measured["steps"],
                 "replay_fraction": strat.replay,
+                "replayed_rows": sum(r.get("task") != task.name for r in rows),
                 "final_loss": measured["losses"][-1] if measured["losses"] else None,
             }
     settings = {

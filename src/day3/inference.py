@@ -159,16 +159,21 @@ def predict_logits(
     sort_by_length: bool = True,
     dtype: torch.dtype = torch.float32,
 ) -> np.ndarray:
-    """Logits, shape (len(texts), num_labels), in input order."""
+    """Logits, shape (len(texts), num_labels), in input order. In eval mode (dropout off),
+    whatever mode the model came in; it leaves in the mode it came in."""
+    was_training = model.training
     model.eval()
     device = next(model.parameters()).device
     out = np.empty((len(texts), model.config.num_labels), dtype=np.float32)
-    for idx, batch in sorted_batches(
-        tokenizer, texts, batch_size, max_length, device, sort_by_length
-    ):
-        with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
-            logits = model(**batch).logits
-        out[idx] = logits.float().cpu().numpy()
+    try:
+        for idx, batch in sorted_batches(
+            tokenizer, texts, batch_size, max_length, device, sort_by_length
+        ):
+            with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
+                logits = model(**batch).logits
+            out[idx] = logits.float().cpu().numpy()
+    finally:
+        model.train(was_training)
     return out
 
 

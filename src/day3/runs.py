@@ -250,6 +250,7 @@ class RowJournal:
         return state
 
     def save(self, state: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # `runs/` may not exist yet
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(json.dumps({"identity": self.identity, "state": state}, default=str))
         tmp.replace(self.path)  # atomic: the journal is the old one or the new one

@@ -23,6 +23,7 @@ from day3 import checks
 from day3.device import DeviceChoice, peak_memory_mb, reset_peak_memory
 from day3.errors import UserError
 from day3.inference import sorted_batches
+from day3.progress import quiet_trainer
 
 
 @dataclass
@@ -104,6 +105,7 @@ def train_seq2seq(
         processing_class=tokenizer,
         data_collator=collator,
     )
+    quiet_trainer(trainer, f"train {type(model).__name__}")
     device = DeviceChoice("cpu" if args.use_cpu else model.device.type, bool(args.bf16))
     reset_peak_memory(device)
     start = time.perf_counter()
