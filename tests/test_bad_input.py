@@ -148,6 +148,13 @@ class Ctx:
         # minutes of building the stand-in.
         return ["forgetting", "seq2seq", "--model", "tiny-t5", "--output", self.out, *extra]
 
+    def tp(self, *extra) -> list:
+        return ["throughput", self.fixture("tiny_run"), "--data", "embedded", "--repeats", "1",
+                "--output", self.out, *extra]  # fmt: skip
+
+    def env(self, name: str, value: str) -> None:
+        self.request.getfixturevalue("monkeypatch").setenv(name, value)
+
     def push(self, *extra) -> list:
         return ["push", self.fixture("tiny_run"), "--repo-id", "me/tiny", *extra]
 
@@ -417,6 +424,78 @@ C: list[tuple[str, Argv, str]] = [
     ("push-dry-run-inside-run", lambda c: c.push("--dry-run", c.fixture("tiny_run") / "up"),
      r"--dry-run folder .* overlaps the run folder; choose another folder"),
 ]
+# ---- classes found by a held-out batch of broken inputs, for every verb they apply to
+BIG = "99999999999999999999"  # too large for a C integer
+EXTRA = "sentence,label\na good film,1\na bad film,0,oops\n"
+C += [
+    ("ft-csv-extra-field", lambda c: c.ft("--data", c.text(EXTRA, "d.csv")),
+     r"d.csv: line 3 has 3 fields where the header has 2 \(sentence, label\); fix that line"),
+    ("ft-tsv-extra-field", lambda c: c.ft("--data", c.text("sentence\tlabel\na\t1\nb\t0\tx\n",
+                                                           "d.tsv")),
+     r"d.tsv: line 3 has 3 fields where the header has 2 .*stray tab"),
+    ("ft-csv-missing-field", lambda c: c.ft("--data", c.text("sentence,label\na,1\nb\n", "d.csv")),
+     r"d.csv: line 3 has 1 fields where the header has 2"),
+    ("ft-csv-unclosed-quote", lambda c: c.ft("--data", c.text('sentence,label\n"a,1\n', "d.csv")),
+     r"d.csv: line \d+ is not valid CSV \(.*\); fix that line"),
+    ("ft-csv-duplicate-column", lambda c: c.ft("--data", c.text("label,label\n1,0\n", "d.csv")),
+     r"the header \(line 1\) names column 'label' twice; give each column a name"),
+    ("ft-label-too-big", lambda c: c.ft("--data", c.text("sentence,label\n" + "a,1\nb,0\n" * 6
+                                                         + f"c,{BIG}\n", "d.csv")),
+     rf"label {BIG} in row 13 \(line 14\): labels must be 0..K-1"),
+    ("ft-label-too-big-named", lambda c: c.ft("--data", c.jsonl(rows([*GOOD, int(BIG)])),
+                                              "--label-names", "neg,pos"),
+     rf"label {BIG} in line 13 is outside 0..1"),
+    ("ft-epochs-inf", lambda c: c.ft("--epochs", "1e400"), r"--epochs must be a finite number \(got inf"),
+    ("ft-epochs-nan", lambda c: c.ft("--epochs", "nan"), r"--epochs must be a finite number \(got nan"),
+    ("ft-lr-nan", lambda c: c.ft("--lr", "nan"), r"--lr must be a finite number \(got nan"),
+    ("ft-lr-inf", lambda c: c.ft("--lr", "inf"), r"--lr must be a finite number \(got inf"),
+    ("ft-seed-too-big", lambda c: c.ft("--seed", BIG), r"--seed must be a whole number from 0 to"),
+    ("ft-max-length-huge", lambda c: c.ft("--max-length", BIG), r"--max-length must be at most"),
+    ("ft-batch-size-huge", lambda c: c.ft("--batch-size", BIG), r"--batch-size must be at most"),
+    ("ft-save-steps-bad-data", lambda c: c.ft("--data", c.text(EXTRA, "d.csv"), "--save-steps", "2"),
+     r"line 3 has 3 fields"),  # and no OUTPUT.checkpoints/day3-run.json (nothing written)
+    ("ft-resume-bad-data", lambda c: c.ft("--data", c.text(EXTRA, "d.csv"), "--resume"),
+     r"line 3 has 3 fields"),
+    ("ft-data-dir-missing", lambda c: c.env("DAY3_DATA_DIR", str(c.tmp / "no-mirror"))
+     or c.ft("--data", "sst2"), r"DAY3_DATA_DIR=.*no-mirror is not a folder that exists"),
+    ("ev-csv-extra-field", lambda c: c.ev(c.text(EXTRA, "d.csv")), r"line 3 has 3 fields"),
+    ("ev-label-too-big", lambda c: c.ev(c.text(f"sentence\tlabel\ngood\t{BIG}\n", "d.tsv")),
+     rf"label {BIG} in row 1 \(line 2\) is outside 0..1"),
+    ("pr-file-extra-field", lambda c: ["predict", c.fixture("tiny_run"), "--file",
+                                       c.text(EXTRA, "t.csv")], r"t.csv: line 3 has 3 fields"),
+    ("fe-epochs-inf", lambda c: c.fe("--epochs", "inf"), r"--epochs must be a finite number"),
+    ("fe-epochs-nan", lambda c: c.fe("--epochs", "nan"), r"--epochs must be a finite number"),
+    ("fe-probe-extra-field", lambda c: c.fe("--probe", c.text(PAIRS + "a\tb\t1\tx\n", "p.tsv")),
+     r"p.tsv: line 6 has 4 fields where the header has 3"),
+    ("fe-probe-constant-scores", lambda c: c.fe("--probe", c.text(
+        "sentence1\tsentence2\tscore\na\tb\t2\nc\td\t2\n", "p.tsv")),
+     r"every pair has the same score \(2\); a rank correlation needs"),
+    ("fe-data-extra-field", lambda c: c.fe("--data", c.text(EXTRA, "d.csv")), r"line 3 has 3"),
+    ("cs-epochs-inf", lambda c: c.cs("--epochs", "1e400"), r"--epochs must be a finite number"),
+    ("cs-similarity-weight-nan", lambda c: c.cs("--similarity-weight", "nan"),
+     r"--similarity-weight must be a finite number \(got nan"),
+    ("cs-data-extra-field", lambda c: c.cs("--data", c.text(EXTRA, "d.csv")), r"line 3 has 3"),
+    ("fs-lr-nan", lambda c: c.fs("--lr", "nan"), r"--lr must be a finite number \(got nan"),
+    ("fs-lr-inf", lambda c: c.fs("--lr", "inf"), r"--lr must be a finite number \(got inf"),
+    ("fs-strategy-replay-nan", lambda c: c.fs("--strategies", "replay:nan"),
+     r"bad seq2seq strategy 'replay:nan'"),
+    ("fs-strategy-replay-inf", lambda c: c.fs("--strategies", "replay:inf"),
+     r"bad seq2seq strategy 'replay:inf'"),
+    ("fs-model-unknown-offline", lambda c: c.fs("--model", "google/flan-t5-base"),
+     r"not available offline .*; use --model mini-flan \(the kit's offline T5 stand-in\) or a "
+     r"local T5 folder; .*hf download google/flan-t5-base"),
+    ("fs-steps-huge", lambda c: c.fs("--steps", BIG), r"--steps must be at most"),
+    ("fs-seed-too-big", lambda c: c.fs("--seed", BIG), r"--seed must be a whole number from 0"),
+    ("tp-batch-size-zero", lambda c: c.tp("--batch-size", "0"), r"--batch-size must be at least 1"),
+    ("tp-repeats-huge", lambda c: c.tp("--repeats", BIG), r"--repeats must be at most"),
+    ("tp-data-extra-field", lambda c: c.tp("--data", c.text(EXTRA, "t.csv")), r"line 3 has 3"),
+    ("tp-output-is-the-run", lambda c: c.tp("--output", c.fixture("tiny_run")),
+     r"--output .* is the input .* or inside it"),
+    ("ov-probe-timeout-nan", lambda c: ["overview", "--probe-timeout", "nan"],
+     r"--probe-timeout must be a finite number \(got nan"),
+    ("ov-probe-timeout-zero", lambda c: ["overview", "--probe-timeout", "0"],
+     r"--probe-timeout must be positive"),
+]
 if not torch.cuda.is_available():
     C.append(("ft-device-cuda-without-cuda", lambda c: c.ft("--device", "cuda"),
               r"--device cuda was asked for but torch sees no CUDA device; use --device auto"))
@@ -455,7 +534,8 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
 def test_the_table_covers_every_verb():
     ids = [i for i, _, _ in C]
     assert len(ids) == len(set(ids))
-    assert {i.split("-")[0] for i in ids} == {"ft", "ev", "pr", "bmf", "fe", "cs", "fs", "push"}
+    verbs = {"ft", "ev", "pr", "bmf", "fe", "cs", "fs", "push", "tp", "ov"}
+    assert {i.split("-")[0] for i in ids} == verbs
 
 
 # ---------------------------------------------------------------- --allow-pickle lets it through

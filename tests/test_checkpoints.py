@@ -183,6 +183,27 @@ def test_bad_save_steps_and_stale_checkpoints_are_user_errors(
 
 
 @pytest.mark.slow
+def test_resuming_a_finished_run_says_so_and_exits_0(capsys, tiny_bert, sentiment_jsonl, tmp_path):
+    """Killed after its folder was committed: a retry-until-done loop must end."""
+    import json
+
+    out = tmp_path / "run"
+    argv = classifier_argv(tiny_bert, sentiment_jsonl, out, "--save-steps", "3")
+    code, first, err = run(capsys, *argv)
+    assert code == 0, err
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    code, again, err = run(capsys, *argv, "--resume")
+    assert code == 0, err
+    assert "already complete: nothing to resume" in err
+    assert json.loads(again)["accuracy"] == json.loads(first)["accuracy"]
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before  # untouched
+    assert not (tmp_path / "run.checkpoints").exists()
+    code, _, err = run(capsys, *classifier_argv(tiny_bert, sentiment_jsonl, out, "--seed", "7"),
+                       "--resume")  # fmt: skip
+    assert_user_error(code, err, r"finished run with other settings \(.*seed\)")
+
+
+@pytest.mark.slow
 def test_resume_without_checkpoints_starts_fresh_and_cleans_up(
     capsys, tiny_bert, sentiment_jsonl, tmp_path
 ):

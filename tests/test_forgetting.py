@@ -183,6 +183,37 @@ def test_report_has_exactly_the_documented_shape(tmp_path):
     assert not (tmp_path / "report.partial").exists()
 
 
+def test_the_plot_shows_every_probe_on_honest_axes():
+    """The Flan-T5 lesson's case: one probe barely moved (sentiment 1.0 -> 0.99), another
+    collapsed (translate 1.0 -> 0.0). Both must show, on scales where 0.01 looks small."""
+    import matplotlib.pyplot as plt
+
+    from day3.forgetting import learn_forget_figure
+
+    before = {"sentiment": 1.0, "translate": 1.0, "category": 1.0}
+    full = ForgettingResult.from_scores(
+        "full", "max", 1.0, before, {"sentiment": 0.99, "translate": 0.0, "category": 0.26}
+    )
+    lora = ForgettingResult.from_scores(
+        "lora:16", "max", 0.98, before, {"sentiment": 1.0, "translate": 0.9, "category": 0.8}
+    )
+    fig = learn_forget_figure([full, lora])
+    learned, lost = fig.axes
+    x0, x1 = learned.get_xlim()
+    assert x0 <= 0 and x1 >= 1  # the new-task score on its whole 0..1 scale
+    y0, y1 = learned.get_ylim()
+    assert y0 <= 0 <= y1 and y1 >= full.average_forgetting  # 0 and the worst average in view
+    points = sorted(tuple(c.get_offsets()[0]) for c in learned.collections)
+    assert points == sorted(
+        [(1.0, pytest.approx(full.average_forgetting)), (0.98, lora.average_forgetting)]
+    )
+    heights = sorted(round(b.get_height(), 4) for b in lost.patches)
+    assert heights == sorted(round(p["drop"], 4) for r in (full, lora) for p in r.probes.values())
+    assert lost.get_ylim()[1] >= 1.0  # translate's collapse fits
+    assert [t.get_text() for t in lost.get_xticklabels()] == list(before)
+    plt.close(fig)
+
+
 def test_report_refuses_a_non_empty_output_unless_overwrite(tmp_path):
     out = tmp_path / "report"
     out.mkdir()

@@ -62,8 +62,20 @@ def plot_confusion_matrix(
 
 
 def plot_loss_curve(log_history: list[dict], path: Path, title: str = "") -> Path | None:
+    """loss_curve.png (see `loss_figure`); None when there are fewer than two points."""
+    fig = loss_figure(log_history, title)
+    if fig is None:
+        return None
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def loss_figure(log_history: list[dict], title: str = ""):
     """Training loss against step, from `Trainer.state.log_history`, and the validation loss
-    where the run evaluated during training (`eval_loss` entries)."""
+    where the run evaluated during training (`eval_loss` entries); the y axis starts at 0."""
     points = [(e["step"], e["loss"]) for e in log_history if "loss" in e and "step" in e]
     evals = [(e["step"], e["eval_loss"]) for e in log_history if "eval_loss" in e and "step" in e]
     if len(points) < 2:
@@ -84,6 +96,4 @@ def plot_loss_curve(log_history: list[dict], path: Path, title: str = "") -> Pat
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return fig

@@ -138,6 +138,16 @@ def markdown_table(results: Sequence[ForgettingResult]) -> str:
 
 
 def plot_learn_forget(results: Sequence[ForgettingResult], path: Path) -> Path:
+    """forgetting.png: see `learn_forget_figure`."""
+    import matplotlib.pyplot as plt
+
+    fig = learn_forget_figure(results)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def learn_forget_figure(results: Sequence[ForgettingResult]):
     """Left: average forgetting against the new-task score, each on its whole scale (scores
     0..1, forgetting with 0 drawn), so that a small difference looks small and a collapse looks
     like one. Right: every probe's drop per strategy, so no probe hides behind the average."""
@@ -178,9 +188,7 @@ def plot_learn_forget(results: Sequence[ForgettingResult], path: Path) -> Path:
     bars.legend(fontsize="small")
     bars.grid(alpha=0.3, axis="y")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return fig
 
 
 def print_results(results: Sequence[ForgettingResult], settings: dict | None = None) -> None:

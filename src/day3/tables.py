@@ -75,7 +75,9 @@ def read_table(path: str | Path) -> Table:
         columns = list(dict.fromkeys(k for r in rows for k in r))
         data = {c: [r.get(c) for r in rows] for c in columns}
         for c, values in data.items():  # one column, one type: mixed ints/strings become strings
-            if len({type(v) for v in values if v is not None}) > 1:
+            # (so do ints beyond 64 bits, which Arrow cannot hold: the checks name the row)
+            huge = any(isinstance(v, int) and not -(2**63) <= v < 2**63 for v in values)
+            if huge or len({type(v) for v in values if v is not None}) > 1:
                 data[c] = [None if v is None else str(v) for v in values]
         return Table(Dataset.from_dict(data), str(path), lines=lines)
     header, rows, lines = _parse_delimited(path, text, "\t" if suffix == ".tsv" else ",")
