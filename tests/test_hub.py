@@ -248,3 +248,17 @@ def test_staged_reports_carry_no_local_paths(run_dir, tmp_path, capsys):
         assert str(run_dir.parent) not in text and str(Path.home()) not in text, name
         json.loads(text)  # still valid JSON
     assert json.loads((dest / "settings.json").read_text())["output"] == run_dir.name
+
+
+def test_the_card_describes_the_task_the_run_was_trained_on(run_copy):
+    import json
+
+    metrics = json.loads((run_copy / "metrics.json").read_text())
+    metrics.update(label_names=["sport", "politics", "tech"], data="file /home/ann/news.csv")
+    (run_copy / "metrics.json").write_text(json.dumps(metrics))
+    card = model_card.write_model_card(run_copy, "me/news")
+    assert "3-class text classification (sport, politics, tech) on file news.csv" in card.text
+    assert "sentiment" not in card.text.lower() and "movie" not in card.text.lower()
+    assert "/home/ann" not in card.text  # the card is public
+    task = card.data.to_dict()["model-index"][0]["results"][0]["task"]
+    assert task["name"] == "3-class text classification"
