@@ -33,6 +33,6 @@ output = args.output or "runs/hello"  # the default is the lesson's own: a rerun
 with running():  # a bad --output, say: one line, not a traceback; Ctrl-C: "interrupted"
     job = day3.embedded_sentiment_job(output, smoke=args.smoke, replace_own=not args.output)
     day3.run_classifier_job(job)
-classify = pipeline("text-classification", model=output)
+classify = pipeline("text-classification", model=output, trust_remote_code=False)
 for text, result in zip(args.texts, classify(args.texts), strict=True):
     print(f"{result['label']} ({result['score']:.2f}): {text}")

@@ -64,7 +64,10 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     model_ref = args.run  # a LoRA/IA3 run folder holds its merged model at the top
 
     # 2. pipeline(): one line from a folder (or Hub id) to labels and probabilities.
-    classify = pipeline("text-classification", model=model_ref, device=device.device)
+    # trust_remote_code=False: a folder's own Python (config auto_map) never runs here.
+    classify = pipeline(
+        "text-classification", model=model_ref, device=device.device, trust_remote_code=False
+    )
     print("\npipeline('text-classification'):")
     results = classify(REVIEWS)
     for review, result in zip(REVIEWS, results, strict=True):
@@ -98,7 +101,9 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     from day3.models import resolve_model
 
     encoder = resolve_model("tiny-bert" if args.smoke else "minilm").path
-    features = pipeline("feature-extraction", model=encoder, device=device.device)
+    features = pipeline(
+        "feature-extraction", model=encoder, device=device.device, trust_remote_code=False
+    )
     pairs = [
         ("A gripping thriller.", "A suspenseful film."),
         ("A gripping thriller.", "I ate soup."),

@@ -262,3 +262,14 @@ def test_the_card_describes_the_task_the_run_was_trained_on(run_copy):
     assert "/home/ann" not in card.text  # the card is public
     task = card.data.to_dict()["model-index"][0]["results"][0]["task"]
     assert task["name"] == "3-class text classification"
+
+
+def test_dry_run_as_a_flag_stages_beside_the_run(run_copy, capsys, token):
+    """`day3 push RUN --repo-id ID --dry-run`, like `git push --dry-run`: the folder defaults to
+    RUN-upload beside the run, and says so."""
+    code, out, err = run(capsys, "push", run_copy, "--repo-id", "me/x", "--dry-run")
+    assert code == 0, err
+    staged = run_copy.with_name(run_copy.name + "-upload")
+    assert f"staging the upload in {staged}" in err
+    assert {p.name for p in staged.iterdir()} == EXPECTED | {MARKER}
+    assert [Path(ln.split("\t")[0]) for ln in out.splitlines()][0].parent == staged

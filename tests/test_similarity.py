@@ -190,6 +190,20 @@ def test_too_few_pairs_is_a_user_error(tiny_folder, tokenizer):
         )
 
 
+def test_an_undefined_correlation_is_refused_never_reported_as_a_number(tiny_folder, tokenizer):
+    """Spearman is NaN when every cosine is the same (a collapsed encoder) or every gold score
+    is: no number may stand in for it (0.0 would look measured)."""
+    from transformers import BertModel
+
+    model = BertModel.from_pretrained(tiny_folder)
+    same_text = SentencePairs(["a film"] * 4, ["a film"] * 4, [0.0, 1.0, 2.0, 3.0], "x")
+    with pytest.raises(UserError, match="undefined: all 4 pairs got the same cosine"):
+        sts_spearman(model, tokenizer, same_text)
+    flat = SentencePairs(["a", "b", "c"], ["d", "e", "f"], [2.0, 2.0, 2.0], "y")
+    with pytest.raises(UserError, match="every pair has the same score"):
+        sts_spearman(model, tokenizer, flat)
+
+
 def test_mean_pooling_matches_sentence_transformers():
     """Our pooling is the one all-MiniLM was trained with: same embeddings as its own pipeline."""
     from sentence_transformers import SentenceTransformer

@@ -118,6 +118,9 @@ def remote_code_problems(source: str, filename: str = "<src>") -> list[str]:
                 problems.append(f"{where}: **kwargs into {owner}.{name}")
             if auto and "trust_remote_code" not in kw:
                 problems.append(f"{where}: {owner}.{name} without trust_remote_code=False")
+            if name == "pipeline" and "model" in kw and "trust_remote_code" not in kw:
+                # A lesson hands pipeline() a folder name: it would resolve the folder's auto_map.
+                problems.append(f"{where}: pipeline(model=...) without trust_remote_code=False")
             if (owner, name) == ("torch", "load"):
                 wo = kw.get("weights_only")
                 if not (isinstance(wo, ast.Constant) and wo.value is True):
@@ -145,6 +148,7 @@ def test_the_checker_catches_each_way_to_turn_remote_code_on():
         "AutoConfig.from_pretrained(p, trust_remote_code=False, **kw)": "**kwargs",
         "pipeline('text-classification', model=p, trust_remote_code=True)": "literal False",
         "pipeline('text-classification', **kw)": "**kwargs",
+        "pipeline('text-classification', model='runs/x')": "pipeline(model=...) without",
         "def load(p, trust_remote_code=True): pass": "defaults on",
         "torch.load(f)": "weights_only",
         "torch.load(f, weights_only=False)": "weights_only",
@@ -156,7 +160,8 @@ def test_the_checker_catches_each_way_to_turn_remote_code_on():
     good = (
         "AutoModel.from_pretrained(p, trust_remote_code=False, use_safetensors=True)\n"
         "PeftModel.from_pretrained(model, p)\n"  # gets a built model: no code to fetch
-        "pipeline('text-classification', model=model, tokenizer=tok)\n"
+        "pipeline('text-classification', model=m, tokenizer=t, trust_remote_code=False)\n"
+        "pipeline('text2text-generation')\n"  # no model: the lesson shows it is gone
         "torch.load(f, weights_only=True)\n"
         "def load(p, trust_remote_code=False): pass\n"
     )
@@ -164,7 +169,10 @@ def test_the_checker_catches_each_way_to_turn_remote_code_on():
 
 
 def test_no_loader_in_the_kit_can_turn_remote_code_on_or_unpickle():
-    files = sorted(SRC.rglob("*.py"))
+    # The library, the lessons (they call pipeline() with folder names) and the benchmarks.
+    lessons = sorted(ROOT.glob("[0-9]_*/*.py")) + sorted(ROOT.glob("benchmarks/*.py"))
+    assert len(lessons) >= 8
+    files = sorted(SRC.rglob("*.py")) + lessons
     assert len(files) > 10
     problems = [
         p for f in files for p in remote_code_problems(f.read_text(), str(f.relative_to(ROOT)))

@@ -172,7 +172,8 @@ def sts_spearman(
             f"{pairs.source}: every pair has the same score ({pairs.scores[0]:g}); a rank "
             "correlation needs pairs of different similarity: add or fix rows"
         )
-    rho = float(spearmanr(cosine, pairs.scores).statistic)
+    constant = bool(np.ptp(cosine) == 0)
+    rho = math.nan if constant else float(spearmanr(cosine, pairs.scores).statistic)
     if math.isnan(rho):
         # Constant cosines (a collapsed encoder) rank nothing: there is no score to report, and
         # a 0.0 would look measured.

@@ -84,7 +84,13 @@ def measure_throughput(
     _check_counts(batch_size=batch_size, repeats=repeats, naive_samples=naive_samples)
     model = model.eval()
     device = next(model.parameters()).device
-    clf = pipeline("text-classification", model=model, tokenizer=tokenizer, device=device)
+    clf = pipeline(
+        "text-classification",
+        model=model,
+        tokenizer=tokenizer,
+        device=device,
+        trust_remote_code=False,
+    )
     names = [model.config.id2label[i] for i in range(model.config.num_labels)]
 
     def labels_of(outputs) -> np.ndarray:
