@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # the CLI imports this module to build its parser: no torch u
     from day3.trainers import ClassifierJob, Prepared
 
 DEFAULT_STRATEGIES = ("full", "lora:4", "lora:16", "lora:64", "frozen")
-# 400 steps of 32, as in the reference measurement: five strategies fit ~20 minutes on 2 cores.
+# 400 steps of 32, as in the reference measurement (benchmarks/RESULTS.md has its time).
 DEFAULT_TRAIN_SAMPLES = 12_800
 
 
