@@ -14,20 +14,20 @@ exported to Parquet, and finally streamed without loading it at all. Each step p
 changed. Everything, the datasets cache included, is written under --output.
 """
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
-from day3.lesson import kit_python, lesson_folder, running  # noqa: E402
+from day3.core.lesson import kit_python, lesson_folder, running  # noqa: E402
 
 kit_python(__file__)  # from a fresh shell: re-runs this file on the kit's .venv Python
 
-from day3.env import is_offline  # noqa: E402  (importing day3 decides online/offline, once)
-from day3.errors import UserError  # noqa: E402
+from day3.core.env import is_offline  # noqa: E402
+from day3.core.errors import UserError  # noqa: E402
+from day3.core.flags import Parser  # noqa: E402
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser = Parser(description=__doc__.splitlines()[0])
 parser.add_argument("--data", help="embedded | sst2 | FILE (csv, tsv, json, jsonl, parquet)")
 parser.add_argument("--text-column", default="sentence", help="default: sentence")
 parser.add_argument("--label-column", default="label", help="default: label")
@@ -62,7 +62,7 @@ def show(step: str, before, after) -> None:
 
 
 def folder_size(path: Path) -> str:
-    from day3.overview import human
+    from day3.core.ui import human
 
     path = Path(path)
     files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
@@ -77,7 +77,8 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     from datasets import ClassLabel, Dataset, DatasetDict, load_dataset, load_from_disk
     from datasets.utils import disable_progress_bars
 
-    from day3.data import SENTIMENT, cast_to_class_label, embedded_file, mirror_file
+    from day3.data.classification import cast_to_class_label
+    from day3.data.sources import SENTIMENT, embedded_file, mirror_file
 
     disable_progress_bars()  # each step prints its own summary; bars would interleave with it
     out = lesson_folder(args.output, "runs/datasets_library", args.overwrite)
@@ -233,7 +234,8 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     # 5. map(batched=True): tokenisation, the step every model needs. The tokenizer is fast (Rust)
     #    and wants lists: batches keep it busy. Results are cached by fingerprint, so running
     #    the lesson again skips this work.
-    from day3.models import load_tokenizer, resolve_model
+    from day3.models.catalogue import resolve_model
+    from day3.models.loading import load_tokenizer
 
     tokenizer = load_tokenizer(resolve_model(args.model).path)
     print(f"\n5. map(batched=True) with the {args.model} tokenizer")

@@ -10,23 +10,24 @@ MiniLM encoder on the kit's 400 embedded movie reviews. Online, skip it and pass
 sentiment model to pipeline(), e.g. "distilbert-base-uncased-finetuned-sst-2-english".
 """
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
-from day3.lesson import kit_python, running  # noqa: E402
+from day3.core.lesson import kit_python, running  # noqa: E402
 
 kit_python(__file__)  # from a fresh shell: re-runs this file on the kit's .venv Python
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+from day3.core.flags import Parser  # noqa: E402
+
+parser = Parser(description=__doc__.splitlines()[0])
 parser.add_argument("texts", nargs="*", default=["A warm, funny and beautifully acted film."])
 parser.add_argument("--output", help="where the model goes (default runs/hello: reruns replace it)")
 parser.add_argument("--smoke", action="store_true", help="tiny random model, seconds")
 args = parser.parse_args()
 
 # ---- the learner-facing part: ten lines ---------------------------------------------------
-import day3  # noqa: E402, I001  (first: switches the HF libraries to offline mode when needed)
+import day3  # noqa: E402, I001  (the kit: one import; kit_python above set the offline switches)
 from transformers import pipeline  # noqa: E402
 
 output = args.output or "runs/hello"  # the default is the lesson's own: a rerun replaces it

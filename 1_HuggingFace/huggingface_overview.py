@@ -13,21 +13,22 @@ models work here and why we can trust the embedded one (sha256), and where train
 It writes everything it saw to <output>/overview.json, to compare two machines (or two days).
 """
 
-import argparse
 import json
 import platform
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
-from day3.lesson import kit_python, lesson_output, running  # noqa: E402
+from day3.core.lesson import kit_python, lesson_output, running  # noqa: E402
 
 kit_python(__file__)  # from a fresh shell: re-runs this file on the kit's .venv Python
 
-import day3  # noqa: E402  (importing day3 decides online/offline, once, before any HF library)
-from day3 import overview, overview_render  # noqa: E402
+import day3  # noqa: E402
+from day3.core.flags import Parser  # noqa: E402
+from day3.overview import collect as overview  # noqa: E402
+from day3.overview import render as overview_render  # noqa: E402
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser = Parser(description=__doc__.splitlines()[0])
 parser.add_argument("--output", help="folder for overview.json (default runs/overview)")
 parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --output")
 parser.add_argument("--json", action="store_true", help="print the overview as JSON on stdout")
@@ -39,8 +40,8 @@ show = (
 )  # --json: stdout stays JSON
 
 with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `interrupted`
-    from day3.checks import positive
-    from day3.runs import RunFolder, write_json, writing
+    from day3.core.checks import positive
+    from day3.core.runs import RunFolder, write_json, writing
 
     positive("probe_timeout", args.probe_timeout)
     output, replace_own = lesson_output(args.output, "runs/overview")
@@ -83,7 +84,7 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     show("mirror", info)
 
     # 6. Models. `--model minilm` works anywhere because its files ship inside a pip package;
-    #    their sha256 are pinned in day3.models, so a corrupt or tampered copy is refused
+    #    their sha256 are pinned in day3.models.loading, so a corrupt or tampered copy is refused
     #    before any weight is loaded.
     info["models"] = overview.embedded_models(verify=True)
     show("models", info)

@@ -15,19 +15,18 @@ that folder, check it, read the card back, and only then upload, with a token th
 touches a file.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
-from day3.lesson import kit_python, lesson_folder, running  # noqa: E402
+from day3.core.lesson import kit_python, lesson_folder, running  # noqa: E402
 
 kit_python(__file__)  # from a fresh shell: re-runs this file on the kit's .venv Python
 
-import day3  # noqa: E402, F401  (offline switches before huggingface_hub is imported)
-from day3.errors import UserError  # noqa: E402
+from day3.core.errors import UserError  # noqa: E402
+from day3.core.flags import Parser  # noqa: E402
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser = Parser(description=__doc__.splitlines()[0])
 parser.add_argument("--run", help="run folder to share (default: train a quick one)")
 parser.add_argument("--repo-id", default="your-name/day3-sentiment", help="user/name on the Hub")
 parser.add_argument("--private", action="store_true")
@@ -40,16 +39,16 @@ args = parser.parse_args()
 with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `interrupted`
     from huggingface_hub import ModelCard
 
-    from day3.env import is_offline
-    from day3.hub import check_repo_id, get_token, push
-    from day3.model_card import check_card, write_model_card
+    from day3.core.env import is_offline
+    from day3.hub.card import check_card, write_model_card
+    from day3.hub.push import check_repo_id, get_token, push
 
     check_repo_id(args.repo_id)  # before any slow work: a bad name fails in a second
     out = lesson_folder(args.output, "runs/upload", args.overwrite)
 
     # 1. Something worth sharing: a fine-tuned run folder (trained here if none was given).
     if args.run is None:
-        from day3.trainers import embedded_sentiment_job, run_classifier_job
+        from day3.classifier.run import embedded_sentiment_job, run_classifier_job
 
         job = embedded_sentiment_job(out / "sentiment-run", smoke=args.smoke)
         run_classifier_job(job)  # a rerun replaces its own previous run folder

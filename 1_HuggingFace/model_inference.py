@@ -14,18 +14,17 @@ measure what batching, sorting by length and bf16 buy on this machine. `day3 pre
 `day3 throughput` run the same library code.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
-from day3.lesson import kit_python, lesson_folder, running  # noqa: E402
+from day3.core.lesson import kit_python, lesson_folder, running  # noqa: E402
 
 kit_python(__file__)  # from a fresh shell: re-runs this file on the kit's .venv Python
 
-import day3  # noqa: E402, F401  (offline switches before transformers is imported)
+from day3.core.flags import Parser  # noqa: E402
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser = Parser(description=__doc__.splitlines()[0])
 parser.add_argument("--run", help="run folder or Hub id of a sentiment classifier")
 parser.add_argument("--data", default="auto", help="texts to time: sst2 | embedded | FILE")
 parser.add_argument("--output", help="folder for the outputs (default runs/inference)")
@@ -44,9 +43,9 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     import torch
     from transformers import AutoModelForSequenceClassification, pipeline
 
-    from day3.device import pick_device
-    from day3.inference import Text2Text, load_classifier_folder, predict, softmax
-    from day3.models import check_model_folder, load_tokenizer
+    from day3.classifier.predict import load_classifier_folder, predict, softmax
+    from day3.core.device import pick_device
+    from day3.models.loading import check_model_folder, load_text2text, load_tokenizer
 
     # 0. Device and dtype come from one helper: a GPU if there is one, else the CPU, and bf16
     #    only where the hardware does it natively (elsewhere it is emulated, hence slower).
@@ -56,7 +55,7 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     # 1. A sentiment classifier. Offline there is no ready-made one, so we fine-tune the embedded
     #    MiniLM on the embedded reviews (~25 s). A LoRA run folder serves its merged model too.
     if args.run is None:
-        from day3.trainers import embedded_sentiment_job, run_classifier_job
+        from day3.classifier.run import embedded_sentiment_job, run_classifier_job
 
         job = embedded_sentiment_job(out / "sentiment-run", smoke=args.smoke)
         run_classifier_job(job)  # a rerun replaces its own previous run folder
@@ -98,7 +97,7 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     # 4. Sentence embeddings from the embedded MiniLM itself (no head, no training): the
     #    feature-extraction pipeline returns one vector per token; the mean over tokens is the
     #    sentence vector MiniLM was trained to produce, and cosine compares meanings.
-    from day3.models import resolve_model
+    from day3.models.catalogue import resolve_model
 
     encoder = resolve_model("tiny-bert" if args.smoke else "minilm").path
     features = pipeline(
@@ -120,31 +119,31 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
         pipeline("text2text-generation")
     except Exception as e:  # KeyError or ValueError, depending on the version
         print(f"\npipeline('text2text-generation') in transformers 5: {str(e).splitlines()[0]}")
-    from day3.mini_flan import cached_mini_flan
-    from day3.mini_flan_tasks import eval_set
-    from day3.models import build_tiny_model
+    from day3.miniflan.build import cached_mini_flan
+    from day3.miniflan.tasks import eval_set
+    from day3.models.tiny import build_tiny_model
 
     stand_in = None if args.smoke else cached_mini_flan()
     if stand_in is None:
         stand_in = build_tiny_model("t5")
         print("(random tiny T5: its answers are noise; `day3 build-mini-flan` builds the trained")
         print(" stand-in in ~6 minutes, after which this step uses it)")
-    generator = Text2Text(stand_in, max_new_tokens=8)
+    generator = load_text2text(stand_in, max_new_tokens=8)
     prompts = [eval_set(task, n=1)[0] for task in ("sentiment", "translate", "last-word")]
     for row, result in zip(prompts, generator([r["input"] for r in prompts]), strict=True):
         print(f"  {row['input']!r} → {result['generated_text']!r} (expected {row['target']!r})")
 
     # 6. Speed. Same model, same sentences, four ways; the median of several timed passes.
-    from day3.throughput import run_throughput, table_markdown
+    from day3.classifier.throughput import run_throughput, table_markdown
 
     data = args.data
     if data == "auto":
-        from day3.data import mirror_file
+        from day3.data.sources import mirror_file
 
         data = "sst2" if mirror_file("sst2", "validation") else "embedded"
     rows, context = run_throughput(
-        args.run,
-        data,
+        model=args.run,
+        data=data,
         repeats=1 if args.smoke else 3,
         naive_samples=16 if args.smoke else 200,
         max_sentences=64 if args.smoke else None,

@@ -15,36 +15,37 @@ ones ("catastrophic forgetting"); LoRA, replaying old tasks (multi-task fine-tun
 learning rate each trade some of the new task for memory of the old.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
-from day3.lesson import kit_python, lesson_output, running  # noqa: E402
+from day3.core.lesson import kit_python, lesson_output, running  # noqa: E402
 
 kit_python(__file__)  # from a fresh shell: re-runs this file on the kit's .venv Python
 
-import day3  # noqa: E402, F401  (offline switches first)
-from day3.errors import UserError  # noqa: E402
+from day3.core.errors import UserError  # noqa: E402
+from day3.core.flags import Parser, add_flags, build  # noqa: E402
+from day3.forgetting.seq2seq import Seq2SeqForgettingConfig  # noqa: E402
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--model", default="google/flan-t5-small")
-parser.add_argument("--strategies", default="full,lora,replay:0.2,low-lr")
-parser.add_argument("--steps", type=int, default=300)
-parser.add_argument(
-    "--output", help="report folder (default runs/flan-t5-forgetting: a rerun replaces it)"
-)
-parser.add_argument("--overwrite", action="store_true")
+# The flags of `day3 forgetting seq2seq`; this lesson asks for the real Flan-T5 first.
+parser = Parser(description=__doc__.splitlines()[0])
+add_flags(parser, Seq2SeqForgettingConfig, defaults=dict(output=None, model="google/flan-t5-small"))
 parser.add_argument("--smoke", action="store_true", help="tiny random T5, a few steps")
 args = parser.parse_args()
 output, replace_own = lesson_output(args.output, "runs/flan-t5-forgetting")
 if args.smoke:
-    args.model, args.steps, args.strategies = "tiny-t5", 3, "full,lora"
+    args.model, args.steps, args.strategies = "tiny-t5", 3, ("full", "lora")
 
 with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `interrupted`
+    # Every setting is checked before any model loads (a stand-in build takes minutes).
+    config = build(Seq2SeqForgettingConfig, args, output=output, replace_own=replace_own)
+
     # 1. Which model? The real Flan-T5 when the Hub (or a cached copy) is there, else the stand-in.
-    from day3.forgetting_seq2seq import load_seq2seq, run_seq2seq_forgetting
-    from day3.models import resolve_model
+    import dataclasses
+
+    from day3.forgetting.seq2seq import run_seq2seq_forgetting
+    from day3.models.catalogue import resolve_model
+    from day3.models.loading import load_seq2seq
 
     try:
         resolved = resolve_model(args.model)
@@ -55,11 +56,11 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
             "Using the kit's mini-FLAN STAND-IN instead: a small T5 the kit instruction-tunes "
             "itself. It is not Flan-T5; the method is the same."
         )
-        args.model = "mini-flan"
-        resolved = resolve_model(args.model)
+        config = dataclasses.replace(config, model="mini-flan")
+        resolved = resolve_model(config.model)
 
     # 2. What does it know? Instruction-tuned models answer prompts they were tuned on.
-    from day3.seq2seq import generate
+    from day3.seq2seq.generate import generate
 
     model, tokenizer = load_seq2seq(resolved.path)
     prompts = [
@@ -75,14 +76,7 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
 
     # 3-4. Fine-tune on the new task once per strategy, from the same weights, and score every
     #      old task before and after. T5 trains in fp32 on CPU: it overflows in fp16.
-    report = run_seq2seq_forgetting(
-        args.model,
-        args.strategies,
-        steps=args.steps,
-        output=output,
-        overwrite=args.overwrite,
-        replace_own=replace_own,
-    )
+    report = run_seq2seq_forgetting(config)
 
     # 5. Read the table: the new-task score is what was learned, the drops what was lost.
     for r in report["results"]:

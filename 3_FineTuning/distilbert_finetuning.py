@@ -12,41 +12,41 @@ fine-tune, evaluate, save a run folder, then reload it from disk and try it on n
 The same functions sit behind `day3 finetune-classifier`, `day3 eval-classifier`, `day3 predict`.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
-from day3.lesson import kit_python, lesson_output, running  # noqa: E402
+from day3.core.lesson import kit_python, lesson_output, running  # noqa: E402
 
 kit_python(__file__)  # from a fresh shell: re-runs this file on the kit's .venv Python
 
-from day3.cli import add_data_args, add_train_args, classifier_job  # noqa: E402
+from day3.classifier.strategies import learning_rate  # noqa: E402
+from day3.classifier.train import ClassifierJob  # noqa: E402
+from day3.core.flags import Parser, add_flags, build  # noqa: E402
 
 DEFAULT_OUTPUT = "runs/sentiment"
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-add_train_args(parser, output_default=DEFAULT_OUTPUT)
-add_data_args(parser, default="embedded")
+# The flags of `day3 finetune-classifier`, with this lesson's defaults: the embedded reviews,
+# 4 epochs of 16, and its own output folder (a rerun replaces it; one you name must be new).
+parser = Parser(description=__doc__.splitlines()[0])
+add_flags(
+    parser, ClassifierJob, defaults=dict(output=None, data="embedded", epochs=4, batch_size=16)
+)
 parser.add_argument("--smoke", action="store_true", help="tiny random model, 64 samples, seconds")
-parser.set_defaults(epochs=4, batch_size=16)
 args = parser.parse_args()
-# The default folder is this lesson's own: a rerun replaces it. One you name must be new.
-output, args.replace_own = lesson_output(args.output, DEFAULT_OUTPUT)
-args.output = str(output)
+output, replace_own = lesson_output(args.output, DEFAULT_OUTPUT)
 if args.smoke:  # the whole pipeline on a 2-layer random BERT: proves the plumbing, not accuracy
     args.model, args.epochs = "tiny-bert", 1
     args.max_train_samples, args.max_eval_samples = args.max_train_samples or 64, 32
-if args.lr is None and args.data == "embedded":
+if args.learning_rate is None and args.data == "embedded":
     # 400 sentences give only ~100 steps: take bigger ones than the SST-2 defaults.
-    from day3.trainers import EMBEDDED_LR
-
-    args.lr = EMBEDDED_LR.get(args.strategy.split(":")[0], 1e-3)
+    args.learning_rate = learning_rate(args.strategy.name, "embedded")
 
 with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `interrupted`
     # 1. Data: resolved (file, mirror, Hub or embedded), validated row by row, then tokenised.
-    from day3.trainers import evaluate, fine_tune, prepare, save_run
+    from day3.classifier.save import save_run
+    from day3.classifier.train import evaluate, fine_tune, prepare
 
-    job = classifier_job(args)
+    job = build(ClassifierJob, args, output=output, replace_own=replace_own)
     prep = prepare(job)
     print("\nA few training rows:")
     for row in prep.data.train.select(range(3)):
@@ -78,7 +78,7 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
 
     # 6. Try it: reload from disk, as `day3 predict` does, on sentences it never saw. Negation
     #    and mixed opinions are where bag-of-words models fail and fine-tuned encoders shine.
-    from day3.inference import load_classifier_folder, predict
+    from day3.classifier.predict import load_classifier_folder, predict
 
     model, tokenizer = load_classifier_folder(run_dir)
     for p in predict(

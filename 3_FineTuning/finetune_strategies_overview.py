@@ -15,32 +15,24 @@ One pretrained encoder (all-MiniLM-L6-v2, a sentence-similarity model), one new 
 of steps and the same seed; only the learning rate follows the strategy.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
-from day3.lesson import kit_python, lesson_output, running  # noqa: E402
+from day3.core.lesson import kit_python, lesson_output, running  # noqa: E402
 
 kit_python(__file__)  # from a fresh shell: re-runs this file on the kit's .venv Python
 
-from day3.cli import add_data_args, data_spec  # noqa: E402
+from day3.classifier.strategies import LEARNING_RATES  # noqa: E402
+from day3.compare.run import CompareConfig  # noqa: E402
+from day3.core.flags import Parser, add_flags, build  # noqa: E402
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--model", default="minilm", help="minilm | tiny-bert | FOLDER | HUB_ID")
-parser.add_argument(
-    "--strategies",
-    default="full,lora,ia3,prompt-tuning,frozen,multitask",
-    help="comma-separated: full, lora, lora:R, ia3, prompt-tuning, frozen, multitask",
-)
-parser.add_argument("--epochs", type=float)
-parser.add_argument("--batch-size", type=int, default=16)
-parser.add_argument("--seed", type=int, default=42)
-parser.add_argument("--max-probe-pairs", type=int, help="score only the first N STS-B pairs")
-parser.add_argument("--output", help="report folder (default runs/strategies: a rerun replaces it)")
-parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --output")
+# The flags of `day3 compare-strategies`, with this lesson's defaults: the embedded reviews (all
+# 400), batches of 16, and its own output folder (a rerun replaces it; one you name must be new).
+parser = Parser(description=__doc__.splitlines()[0])
+lesson_defaults = dict(output=None, data="embedded", max_train_samples=None, batch_size=16)
+add_flags(parser, CompareConfig, defaults={**lesson_defaults, "epochs": None})
 parser.add_argument("--smoke", action="store_true", help="tiny random model, 64 samples, seconds")
-add_data_args(parser, default="embedded")
 args = parser.parse_args()
 output, replace_own = lesson_output(args.output, "runs/strategies")
 if args.smoke:  # every row on a 2-layer random BERT: proves the plumbing, not the numbers
@@ -51,12 +43,10 @@ embedded = args.data == "embedded"
 if args.epochs is None:
     # 400 embedded sentences make 25 steps an epoch: take several. SST-2 has plenty for one.
     args.epochs = 4 if embedded else 1
-# The embedded sample gives only ~100 steps in all: take bigger ones than the SST-2 defaults
-# (day3.trainers.DEFAULT_LR), as 3_FineTuning/distilbert_finetuning.py does; multitask is full
-# fine-tuning with a second loss, so it takes full's.
-from day3.trainers import EMBEDDED_LR  # noqa: E402
-
-EMBEDDED_ROW_LR = {**EMBEDDED_LR, "multitask": EMBEDDED_LR["full"]}
+# The embedded sample gives only ~100 steps in all: take bigger ones than the SST-2 rates (the
+# kit's one table, day3.classifier.strategies.LEARNING_RATES), as distilbert_finetuning.py
+# does; multitask is full fine-tuning with a second loss, so it takes full's.
+EMBEDDED_ROW_LR = {**LEARNING_RATES["embedded"], "multitask": LEARNING_RATES["embedded"]["full"]}
 
 # 1. The rows, and what each one changes in the model.
 #
@@ -84,22 +74,17 @@ EMBEDDED_ROW_LR = {**EMBEDDED_LR, "multitask": EMBEDDED_LR["full"]}
 #    `multitask` trains on, so no row is scored on pairs it has seen. Without STS-B (offline,
 #    no mirror) those columns say n/a and the multi-task row is skipped.
 with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `interrupted`
-    from day3.compare import compare_strategies
+    from day3.compare.run import compare_strategies
 
     # 2. Train every row, measure, save the report (comparison.json, .md, .png).
-    report = compare_strategies(
-        model=args.model,
-        data=data_spec(args),
-        strategies=args.strategies,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        seed=args.seed,
+    config = build(
+        CompareConfig,
+        args,
         output=output,
-        overwrite=args.overwrite,
         replace_own=replace_own,
-        max_probe_pairs=args.max_probe_pairs,
         learning_rates=EMBEDDED_ROW_LR if embedded else None,
     )
+    report = compare_strategies(config)
 
 # 3. The table (comparison.md holds it with its notes; comparison.png plots accuracy against
 #    the share of parameters trained).

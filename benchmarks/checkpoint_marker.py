@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from day3.checkpoints import MARKER, check_checkpoint, write_marker  # noqa: E402
+from day3.core.checkpoints import MARKER, check_checkpoint, write_marker  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--megabytes", type=float, default=261.0, help="weights + optimizer state")

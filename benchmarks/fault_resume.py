@@ -15,7 +15,7 @@ Run (tiny-bert on the embedded reviews; ~2 minutes on one core, ~1 with --launch
    reference's (torch.equal), the loss log must match, and no .tmp, .partial or .checkpoints
    folder may remain. Prints a table and PASS/FAIL; exit status 1 on failure.
 
-Launchers: `exec` starts `python -m day3.cli` per run (what a user does; ~15 s of imports
+Launchers: `exec` starts `python -m day3.cli.main` per run (what a user does; ~15 s of imports
 each on a busy 2-core machine); `fork` forks each run from a process that imported the kit
 once and never computed (same kill -9, same files; used by the CI-scale test).
 """
@@ -44,12 +44,12 @@ sys.path.insert(0, str(ROOT / "src"))
 
 
 class ExecLauncher:
-    """Each run is a fresh `python -m day3.cli` process."""
+    """Each run is a fresh `python -m day3.cli.main` process."""
 
     def start(self, argv: list[str], env: dict[str, str], log: Path) -> Run:
         with log.open("wb") as err:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "day3.cli", *argv],
+                [sys.executable, "-m", "day3.cli.main", *argv],
                 stdout=subprocess.DEVNULL,
                 stderr=err,
                 env={**os.environ, **env},
@@ -110,9 +110,9 @@ class ForkLauncher:
 def zygote() -> None:
     from transformers import DataCollatorWithPadding, Trainer  # noqa: F401
 
-    import day3.checkpoints  # noqa: F401
-    import day3.cli  # noqa: F401  (the imports are what the children share)
-    import day3.trainers  # noqa: F401
+    import day3.classifier.train  # noqa: F401
+    import day3.cli.main  # noqa: F401  (the imports are what the children share)
+    import day3.core.checkpoints  # noqa: F401
 
     out = sys.stdout
     out.write(json.dumps({"ready": True}) + "\n")
@@ -137,7 +137,7 @@ def _child(request: dict) -> None:
         log = os.open(request["log"], os.O_WRONLY | os.O_APPEND)
         os.dup2(log, 2)
         os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-        from day3.cli import main
+        from day3.cli.main import main
 
         code = main(request["argv"])
     except BaseException:
@@ -215,7 +215,7 @@ class Report:
 
 
 def newest_complete(folder: Path) -> list[Path]:
-    from day3.checkpoints import check_checkpoint
+    from day3.core.checkpoints import check_checkpoint
 
     found = [p for p in folder.glob("checkpoint-*") if p.is_dir() and not p.suffix]
     found.sort(key=lambda p: int(p.name.split("-")[1]), reverse=True)

@@ -18,10 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from day3.data import DataSpec  # noqa: E402
-from day3.errors import UserError  # noqa: E402
-from day3.strategies import StrategyConfig  # noqa: E402
-from day3.trainers import ClassifierJob, run_classifier_job  # noqa: E402
+from day3.classifier.run import run_classifier_job
+from day3.classifier.strategies import StrategyConfig  # noqa: E402
+from day3.classifier.train import ClassifierJob
+from day3.core.errors import UserError  # noqa: E402
+from day3.data.classification import DataSpec  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--model", default="minilm")

@@ -14,8 +14,11 @@ MIRROR = os.environ.pop("DAY3_DATA_DIR", None)  # unit tests must not depend on 
 
 import pytest  # noqa: E402
 
-import day3  # noqa: E402, F401
-from day3.models import build_tiny_model  # noqa: E402
+from day3.core.env import configure  # noqa: E402
+
+configure()  # what every entry point does first: offline switches before any HF import
+
+from day3.models.tiny import build_tiny_model  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from day3.cli import main
+from day3.cli.main import main
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -1,0 +1,1 @@
+"""Fine-tuning strategies side by side: the comparison run and its report."""

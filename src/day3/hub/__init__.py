@@ -1,0 +1,1 @@
+"""Sharing a run: its model card and the staged upload to the Hugging Face Hub."""
