@@ -27,6 +27,9 @@ from day3.core.errors import UserError
 STRATEGIES = ("full", "lora", "ia3", "prompt-tuning", "frozen")
 
 PEFT_STRATEGIES = ("lora", "ia3", "prompt-tuning")
+RANKED = ("lora",)  # strategies that take a rank: lora:16
+# What --strategy accepts, said once for every help text and error.
+CHOICES = ", ".join(f"{s}, {s}:R" if s in RANKED else s for s in STRATEGIES)
 
 
 # peft has no defaults for several encoders (DistilBERT among them): be explicit everywhere.
@@ -80,9 +83,7 @@ class StrategyConfig:
     """How to fine-tune. `lora_*` fields feed a `peft.LoraConfig`, `num_virtual_tokens` a
     `peft.PromptTuningConfig`; each is ignored by the other strategies."""
 
-    name: str = field(
-        default="full", metadata={"help": "full | lora | ia3 | prompt-tuning | frozen"}
-    )
+    name: str = field(default="full", metadata={"help": " | ".join(STRATEGIES)})
     lora_r: int = field(default=16, metadata={"help": "LoRA rank (adapter width)"})
     lora_alpha: int | None = field(default=None, metadata={"help": "LoRA scale; default 2*r"})
     lora_dropout: float = field(default=0.1, metadata={"help": "dropout on the LoRA input"})
@@ -108,19 +109,21 @@ class StrategyConfig:
     def parse(cls, text: str) -> StrategyConfig:
         """`lora:16` -> lora at rank 16; `full`, `ia3`, `prompt-tuning`, `frozen` as they are."""
         name, _, rank = text.partition(":")
-        if rank and name == "lora":
+        if rank and name in RANKED:
             if not rank.isdigit() or int(rank) < 1:
                 raise UserError(
                     f"bad strategy '{text}': the LoRA rank must be a positive integer, e.g. lora:16"
                 )
-            return cls(name="lora", lora_r=int(rank))
+            return cls(name=name, lora_r=int(rank))
         if rank:
-            raise UserError(f"bad strategy '{text}': only lora takes a rank (lora:16)")
+            raise UserError(
+                f"bad strategy '{text}': only {', '.join(RANKED)} take a rank (lora:16)"
+            )
         return cls(name=name)
 
     @property
     def label(self) -> str:
-        return f"lora:{self.lora_r}" if self.name == "lora" else self.name
+        return f"{self.name}:{self.lora_r}" if self.name in RANKED else self.name
 
     @property
     def is_peft(self) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from day3.classifier.evaluate import evaluate_classifier
+from day3.classifier.strategies import CHOICES as STRATEGY_CHOICES
 from day3.classifier.strategies import StrategyConfig, apply_strategy, count_parameters
 from day3.classifier.strategies import learning_rate as default_learning_rate
 from day3.core import checks
@@ -89,7 +90,7 @@ class ClassifierJob:
     strategy: StrategyConfig = option(
         default_factory=StrategyConfig,
         parse=StrategyConfig.parse,
-        help="full | lora | lora:R | ia3 | prompt-tuning | frozen",
+        help=STRATEGY_CHOICES,
     )
     lora_r: int | None = option(None, help="LoRA rank (default 16; same as --strategy lora:R)")
     output: Path = option(Path("runs/classifier"), required=True, help="run folder to write")

@@ -133,7 +133,7 @@ VERBS = (
     Verb("forgetting seq2seq", "fine-tune an instruction-tuned T5; old tasks before vs after",
          Seq2SeqForgettingConfig, forgetting_seq2seq),
     Verb("compare-strategies",
-         "one table: full, lora, ia3, prompt-tuning, frozen, multitask on the same budget",
+         "one table: every strategy, and multitask, on the same budget",
          CompareConfig, compare_strategies),
     Verb("push", "upload a run folder and its model card to the Hub", PushConfig, push),
     Verb("throughput", "sentences/s: naive vs batched vs length-sorted vs bf16 inference",

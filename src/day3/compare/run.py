@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from day3.classifier.strategies import CHOICES as STRATEGY_CHOICES
 from day3.classifier.strategies import STRATEGIES, StrategyConfig, parse_list
 from day3.core import checks
 from day3.core.env import is_offline
@@ -42,7 +43,7 @@ DEFAULT_STRATEGIES = ("full", "lora", "ia3", "prompt-tuning", "frozen", MULTITAS
 
 DEFAULT_TRAIN_SAMPLES = 4_000
 
-CHOICES = "full, lora, lora:R, ia3, prompt-tuning, frozen, multitask"
+CHOICES = f"{STRATEGY_CHOICES}, {MULTITASK}"
 
 
 @dataclass(frozen=True)

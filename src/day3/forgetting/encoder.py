@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from day3.classifier.strategies import parse_strategies
+from day3.classifier.strategies import CHOICES, parse_strategies
 from day3.core.flags import option
 from day3.core.ui import say
 from day3.data.classification import DataSpec
@@ -44,9 +44,7 @@ class EncoderForgettingConfig(ComparisonConfig):
     data: DataSpec = field(
         default_factory=lambda: DataSpec("sst2", max_train_samples=DEFAULT_TRAIN_SAMPLES)
     )
-    strategies: tuple[str, ...] = option(
-        DEFAULT_STRATEGIES, help="comma-separated: full, lora:R, ia3, prompt-tuning, frozen"
-    )
+    strategies: tuple[str, ...] = option(DEFAULT_STRATEGIES, help=f"comma-separated: {CHOICES}")
 
     def __post_init__(self) -> None:
         super().__post_init__()
