@@ -117,7 +117,8 @@ class StrategyConfig:
             return cls(name=name, lora_r=int(rank))
         if rank:
             raise UserError(
-                f"bad strategy '{text}': only {', '.join(RANKED)} take a rank (lora:16)"
+                f"bad strategy '{text}': only {' and '.join(RANKED)} "
+                f"{'takes' if len(RANKED) == 1 else 'take'} a rank (lora:16)"
             )
         return cls(name=name)
 
