@@ -25,7 +25,6 @@ from day3.core import checks
 from day3.core.errors import UserError
 
 STRATEGIES = ("full", "lora", "ia3", "prompt-tuning", "frozen")
-
 PEFT_STRATEGIES = ("lora", "ia3", "prompt-tuning")
 RANKED = ("lora",)  # strategies that take a rank: lora:16
 # What --strategy accepts, said once for every help text and error.
