@@ -143,7 +143,7 @@ def test_new_strategy_names_parse_and_validate(tiny_bert):
     assert StrategyConfig.parse("ia3").label == "ia3"
     assert StrategyConfig.parse("prompt-tuning").label == "prompt-tuning"
     assert StrategyConfig.parse("prompt-tuning").is_peft and not StrategyConfig("frozen").is_peft
-    with pytest.raises(UserError, match="only lora takes a rank"):
+    with pytest.raises(UserError, match="only lora.* a rank"):
         StrategyConfig.parse("ia3:4")
     with pytest.raises(UserError, match="--num-virtual-tokens"):
         StrategyConfig("prompt-tuning", num_virtual_tokens=0)
@@ -247,3 +247,17 @@ def test_finetune_classifier_cli_end_to_end(tiny_bert, tmp_path, capsys, strateg
     assert text == "a wonderful film"
     assert label == LABELS[int(probs.argmax())]
     assert float(score) == pytest.approx(float(probs.max()), abs=1e-4)
+
+
+def test_dora_adds_a_magnitude_per_output_to_lora(tiny_bert):
+    """DoRA (added in classifier/strategies.py alone): LoRA's A and B, plus one magnitude
+    vector per adapted projection, and the same head."""
+    lora = trainable_names(
+        apply_strategy(load_classifier(str(tiny_bert), LABELS), StrategyConfig("lora", lora_r=4))
+    )
+    dora = trainable_names(apply_strategy(load_classifier(str(tiny_bert), LABELS),
+                                          StrategyConfig.parse("dora:4")))  # fmt: skip
+    magnitudes = {n for n in dora if "lora_magnitude_vector" in n}
+    assert len(magnitudes) == 2 * 2  # query and value, 2 layers
+    assert dora - magnitudes == lora
+    assert StrategyConfig.parse("dora:4").label == "dora:4"

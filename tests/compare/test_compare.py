@@ -82,7 +82,7 @@ def test_rows_parse_and_bad_names_are_user_errors():
         ("multi-task", "unknown strategy"),
         ("ia3,ia3", "twice"),
         (" , ", "empty"),
-        ("ia3:2", "only lora takes a rank"),
+        ("ia3:2", "only lora.* a rank"),
     ]:
         with pytest.raises(UserError, match=message):
             parse_rows(bad)

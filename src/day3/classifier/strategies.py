@@ -4,6 +4,9 @@
 - lora:          the backbone is frozen; low-rank adapters (peft) train on attention projections
                  and the classification head trains in full (`modules_to_save`), since it starts
                  random.
+- dora:          LoRA whose update is split into a direction (the low-rank part) and a learned
+                 magnitude per output (DoRA, Liu et al. 2024): closer to full fine-tuning's
+                 updates at LoRA's size, at some extra compute per step.
 - ia3:           the backbone is frozen; learned vectors rescale the attention keys and values
                  and the feed-forward activations (IA3, Liu et al. 2022). Fewer parameters than
                  LoRA; the head trains in full as with LoRA.
@@ -24,9 +27,9 @@ from dataclasses import dataclass, field
 from day3.core import checks
 from day3.core.errors import UserError
 
-STRATEGIES = ("full", "lora", "ia3", "prompt-tuning", "frozen")
-PEFT_STRATEGIES = ("lora", "ia3", "prompt-tuning")
-RANKED = ("lora",)  # strategies that take a rank: lora:16
+STRATEGIES = ("full", "lora", "dora", "ia3", "prompt-tuning", "frozen")
+PEFT_STRATEGIES = ("lora", "dora", "ia3", "prompt-tuning")
+RANKED = ("lora", "dora")  # strategies that take a rank: lora:16
 # What --strategy accepts, said once for every help text and error.
 CHOICES = ", ".join(f"{s}, {s}:R" if s in RANKED else s for s in STRATEGIES)
 
@@ -144,6 +147,7 @@ class StrategyConfig:
             lora_alpha=self.lora_alpha or 2 * self.lora_r,
             lora_dropout=self.lora_dropout,
             target_modules=targets,
+            use_dora=self.name == "dora",
             modules_to_save=None if seq2seq else head_modules(model_type),
         )
 
@@ -187,7 +191,7 @@ class StrategyConfig:
     def peft_config(self, model_config):
         """The peft config for this strategy on a model with this `transformers` config."""
         model_type = model_config.model_type
-        if self.name == "lora":
+        if self.name in ("lora", "dora"):
             return self.lora_config(model_type)
         if self.name == "ia3":
             return self.ia3_config(model_type)
@@ -268,8 +272,14 @@ def parse_strategies(strategies) -> list[StrategyConfig]:
 # - embedded: the same on the 400 embedded reviews: only ~100 steps in all, so bigger steps.
 # - t5:       the mini-FLAN stand-in (pretrained at 5e-4); its adapters start at zero.
 LEARNING_RATES: dict[str, dict[str, float]] = {
-    "encoder": {"full": 5e-5, "lora": 5e-4, "ia3": 1e-2, "prompt-tuning": 3e-3, "frozen": 2e-3},
-    "embedded": {"full": 1e-4, "lora": 1e-3, "ia3": 1e-3, "prompt-tuning": 1e-3, "frozen": 3e-3},
+    "encoder": {
+        **{"full": 5e-5, "lora": 5e-4, "dora": 5e-4, "ia3": 1e-2},
+        **{"prompt-tuning": 3e-3, "frozen": 2e-3},
+    },
+    "embedded": {
+        **{"full": 1e-4, "lora": 1e-3, "dora": 1e-3, "ia3": 1e-3},
+        **{"prompt-tuning": 1e-3, "frozen": 3e-3},
+    },
     "t5": {"full": 5e-4, "lora": 2e-3},
 }
 
