@@ -256,7 +256,7 @@ C: list[tuple[str, Argv, str]] = [
     ("ft-strategy-lora-word", lambda c: c.ft("--strategy", "lora:big"),
      r"bad strategy 'lora:big': the LoRA rank must be a positive integer, e.g. lora:16"),
     ("ft-strategy-unknown", lambda c: c.ft("--strategy", "adapterz"),
-     r"unknown strategy 'adapterz'; choose one of full, lora, ia3, prompt-tuning, frozen"),
+     r"unknown strategy 'adapterz'; choose one of full, lora, dora, ia3, prompt-tuning, frozen"),
     ("ft-max-length-zero", lambda c: c.ft("--max-length", "0"),
      r"--max-length must be at least 8 tokens \(got 0\)"),
     ("ft-max-train-samples-zero", lambda c: c.ft("--max-train-samples", "0"),
