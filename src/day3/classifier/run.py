@@ -11,7 +11,7 @@ from pathlib import Path
 from day3.classifier.save import completed_run, save_run
 from day3.classifier.strategies import StrategyConfig, learning_rate
 from day3.classifier.train import ClassifierJob, evaluate, fine_tune, prepare
-from day3.core.ui import say
+from day3.core.ui import is_main_process, say
 from day3.data.classification import DataSpec
 
 
@@ -25,6 +25,8 @@ def run_classifier_job(job: ClassifierJob, with_baseline: bool = False) -> dict:
     try:
         measured = fine_tune(prep)
         metrics = evaluate(prep)
+        if not is_main_process():  # under DDP the main process writes the run folder
+            return {"validation": metrics, **measured}
         out = save_run(prep, measured, metrics, baseline)
     except BaseException:
         if job.save_steps and job.checkpoints.is_dir():

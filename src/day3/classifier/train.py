@@ -24,7 +24,7 @@ from day3.core.errors import UserError
 from day3.core.flags import option
 from day3.core.progress import quiet_trainer
 from day3.core.runs import RunFolder
-from day3.core.ui import say
+from day3.core.ui import is_main_process, say
 from day3.data.classification import ClassificationData, DataSpec, load_classification
 from day3.models.catalogue import ResolvedModel, resolve_model
 from day3.models.loading import load_classifier, load_tokenizer
@@ -69,6 +69,10 @@ def training_arguments(
         logging_steps=0.02,  # a fraction: ~50 points on the loss curve whatever the run length
         logging_first_step=True,
         eval_strategy="no",  # evaluated once at the end, by the same code as `eval-classifier`
+        # A classification loss is a mean per example: under DDP the plain average of the
+        # ranks' gradients is the global mean. transformers' token averaging would scale the
+        # loss by the number of processes (doubling gradients at 2, so clipping differs).
+        average_tokens_across_devices=False,
         save_strategy="no",
         seed=seed,
         data_seed=seed,
@@ -121,6 +125,9 @@ class ClassifierJob:
     resume: bool = option(
         False, help="continue from the newest complete checkpoint (none: start fresh)"
     )
+    group_by_length: bool = option(
+        True, flag="--no-group-by-length", help="batch in random order, not by text length"
+    )
     training: object = None  # TrainingArguments; built from the fields above when None
 
     def __post_init__(self) -> None:
@@ -150,6 +157,7 @@ class ClassifierJob:
                 self.learning_rate,
                 self.batch_size,
                 self.seed,
+                train_sampling_strategy="group_by_length" if self.group_by_length else "random",
                 **saves,
             )
 
@@ -252,6 +260,8 @@ def start_checkpoints(job: ClassifierJob) -> None:
     from day3.core.checkpoints import find_resume_checkpoint, has_checkpoints, pin_run_identity
 
     folder = job.checkpoints
+    if not is_main_process():  # under DDP the main process keeps the folder; the rest read
+        return
     if has_checkpoints(folder) and not job.resume:  # --overwrite: check_checkpoints said so
         shutil.rmtree(folder)
     if job.resume:

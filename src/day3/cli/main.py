@@ -23,6 +23,7 @@ from day3.compare.run import CompareConfig
 from day3.core.env import configure
 from day3.core.errors import UserError
 from day3.core.flags import Parser, add_flags, build
+from day3.core.ui import is_main_process
 from day3.forgetting.encoder import EncoderForgettingConfig
 from day3.forgetting.seq2seq import Seq2SeqForgettingConfig
 from day3.hub.push import PushConfig
@@ -37,6 +38,8 @@ def finetune_classifier(job: ClassifierJob) -> None:
     from day3.classifier.run import run_classifier_job
 
     metrics = run_classifier_job(job)
+    if not is_main_process():  # one summary per run, not one per rank
+        return
     summary = {"run": str(job.output), **{k: metrics[k] for k in SUMMARY}}
     summary |= {k: metrics["validation"][k] for k in ("accuracy", "f1", "n")}
     print(json.dumps(summary))

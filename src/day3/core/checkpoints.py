@@ -15,8 +15,8 @@ Two things the stock loop misses with the kit's settings are added:
   results) but records the RNG state it drew from; the checkpoint keeps it
   (`day3-sampler.pt`) and a run resumed mid-epoch draws that epoch's order from it again.
 - The running loss since the last log line (`day3-loop.json`), so the loss curve matches too.
-Single process only (the kit's case): under DDP every rank would need a barrier before the
-rename.
+Under DDP (torchrun, accelerate launch) the main process writes the weights, the marker and
+the rename; every rank writes its own RNG state, and all wait for each other before the marker.
 
 Test hook: `DAY3_FAULT_KILL_IN_SAVE=N` makes the process SIGKILL itself during its Nth
 checkpoint save, after the weights and optimizer are written and before the marker.
@@ -214,7 +214,8 @@ class AtomicCheckpointMixin:
     def train(self, resume_from_checkpoint: str | bool | None = None, *args, **kwargs):
         """`resume_from_checkpoint=True`: the newest *complete* checkpoint, or a fresh start."""
         if resume_from_checkpoint is True:
-            found = find_resume_checkpoint(self.args.output_dir)
+            # Only the main process removes what cannot be resumed; the others only look.
+            found = find_resume_checkpoint(self.args.output_dir, clean=self.args.should_save)
             if found is None:
                 say(f"no complete checkpoint in {self.args.output_dir}; starting from scratch")
             resume_from_checkpoint = str(found) if found else None
@@ -249,14 +250,21 @@ class AtomicCheckpointMixin:
         root = Path(self._get_output_dir(trial))
         name = f"checkpoint-{self.state.global_step}"
         staging, final = root / (name + TMP_SUFFIX), root / name
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
+        main = self.args.should_save  # the process that writes (rank 0 under DDP)
+        if main:
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir(parents=True)
+        # Under DDP every rank writes its own RNG state into the checkpoint: the staging folder
+        # exists before any of them writes, and all have written before the marker declares it
+        # complete. (One process: both waits return at once.)
+        self.accelerator.wait_for_everyone()
         self._day3_staging = str(staging)
         try:
             super()._save_checkpoint(model, trial)
         finally:
             self._day3_staging = None
-        if not self.args.should_save:  # not the main process: it wrote nothing to commit
+        self.accelerator.wait_for_everyone()
+        if not main:  # it wrote its RNG state; the main process commits the checkpoint
             return
         written = staging / name
         loop = {

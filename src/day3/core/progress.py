@@ -33,12 +33,13 @@ def _callback_class() -> type:
             self.losses: list[float] = []
 
         def on_train_begin(self, args, state, control, **kwargs) -> None:
+            self.quiet = not state.is_world_process_zero  # one progress per run, not per rank
             self.total = max(1, state.max_steps)
             self.start_step = state.global_step
             self.start = time.perf_counter()
             self.every = 1 / _lines()
             self.next_line = self.every
-            if _is_terminal(self.stream):
+            if _is_terminal(self.stream) and not self.quiet:
                 from tqdm.auto import tqdm
 
                 self.bar = tqdm(
@@ -90,6 +91,8 @@ def _callback_class() -> type:
             )
 
         def _say(self, line: str) -> None:
+            if self.quiet:
+                return
             self.stream.write(line + "\n")
             self.stream.flush()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from rich.console import Console
@@ -10,7 +11,15 @@ from rich.console import Console
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def is_main_process() -> bool:
+    """True but in the other ranks of a multi-process run (torchrun, accelerate launch set RANK):
+    what one run has to say is said once."""
+    return os.environ.get("RANK", "0") == "0"
+
+
 def say(message: str) -> None:
+    if not is_main_process():
+        return
     console.print(message, markup=False) if "[" in message else console.print(message)
 
 
