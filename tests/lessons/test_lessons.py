@@ -49,6 +49,11 @@ PRODUCES = {
         [MARKER, "forgetting.json", "forgetting.png"],
         "average forgetting",
     ),
+    "2_TrainingLLMs/training_optimizations.py": (
+        "runs/training_optimizations",
+        [MARKER, "bench_training.json", "bench_training.png"],
+        "two-jobs: each of two jobs at once",
+    ),
     "3_FineTuning/distilbert_finetuning.py": (
         "runs/sentiment",
         [MARKER, "model.safetensors", "README.md", "metrics.json"],

@@ -24,6 +24,7 @@ from day3.core.errors import UserError
 from day3.core.flags import option
 from day3.core.progress import quiet_trainer
 from day3.core.runs import RunFolder
+from day3.core.sharing import sharing_callback, sharing_cpu
 from day3.core.ui import is_main_process, say
 from day3.data.classification import ClassificationData, DataSpec, load_classification
 from day3.models.catalogue import ResolvedModel, resolve_model
@@ -276,8 +277,10 @@ def evaluate(prep: Prepared) -> dict:
     )
 
 
-def fine_tune(prep: Prepared) -> dict:
-    """Train in place; returns what was measured (time, throughput, memory, loss history)."""
+def fine_tune(prep: Prepared, collator=None, callbacks: tuple = ()) -> dict:
+    """Train in place; returns what was measured (time, throughput, memory, loss history).
+    `collator` (default: pad each batch to its longest text) and `callbacks` let a benchmark
+    change how batches are built and watch the training (day3.training.bench)."""
     from transformers import DataCollatorWithPadding, Trainer
 
     from day3.core.checkpoints import checkpointing
@@ -291,14 +294,15 @@ def fine_tune(prep: Prepared) -> dict:
     reset_peak_memory(job.device_choice)
     start = time.perf_counter()
     # The Trainer's own callbacks print to stdout; stdout is for results.
-    with contextlib.redirect_stdout(sys.stderr), _scratch_output(job.training):
+    with contextlib.redirect_stdout(sys.stderr), _scratch_output(job.training), sharing_cpu():
         # Atomic checkpoints when `save_steps` asks; otherwise it trains as the stock Trainer.
         trainer = checkpointing(Trainer)(
             model=prep.model,
             args=job.training,
             train_dataset=train,
             processing_class=tok,
-            data_collator=DataCollatorWithPadding(tok),
+            data_collator=collator or DataCollatorWithPadding(tok),
+            callbacks=[sharing_callback(), *callbacks],
         )
         quiet_trainer(trainer, f"train {job.strategy.label}")
         trainer.train(resume_from_checkpoint=str(prep.resume_from) if prep.resume_from else None)

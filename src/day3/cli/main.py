@@ -29,6 +29,7 @@ from day3.forgetting.seq2seq import Seq2SeqForgettingConfig
 from day3.hub.push import PushConfig
 from day3.miniflan.build import BuildConfig
 from day3.overview.collect import OverviewConfig
+from day3.training.bench import BenchConfig
 
 SUMMARY = ("strategy", "train_seconds", "samples_per_second", "peak_memory_mb")
 SUMMARY += ("trainable_params", "trainable_percent")
@@ -102,6 +103,13 @@ def throughput(config: ThroughputConfig) -> None:
     )
 
 
+def bench_training(config: BenchConfig) -> None:
+    from day3.training.bench import run_bench
+    from day3.training.report import markdown
+
+    print(markdown(run_bench(config)))
+
+
 def overview(config: OverviewConfig) -> None:
     from day3.overview.collect import overview as collect
 
@@ -141,6 +149,8 @@ VERBS = (
     Verb("push", "upload a run folder and its model card to the Hub", PushConfig, push),
     Verb("throughput", "sentences/s: naive vs batched vs length-sorted vs bf16 inference",
          ThroughputConfig, throughput),
+    Verb("bench-training", "what each training optimization buys here, measured row by row",
+         BenchConfig, bench_training),
     Verb("overview", "versions, Hub, caches, mirror, embedded models", OverviewConfig, overview),
 )  # fmt: skip
 GROUPS = {"forgetting": "measure what fine-tuning makes a model forget"}

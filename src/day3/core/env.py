@@ -40,6 +40,10 @@ def configure() -> None:
     """Decide online/offline once per process and tell every HF library the same thing."""
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     quiet_libraries()
+    if os.environ.get("DAY3_SHARE_CPU", "1") != "0":
+        # Waiting OpenMP threads sleep instead of spinning: two trainings on one CPU then share
+        # it instead of taking turns at a crawl (day3.core.sharing). Must precede torch's import.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     os.environ.setdefault(
         "TOKENIZERS_PARALLELISM", "false"
     )  # forked dataloaders + rust threads deadlock

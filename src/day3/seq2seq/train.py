@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from day3.core import checks
 from day3.core.device import DeviceChoice, peak_memory_mb, reset_peak_memory
 from day3.core.progress import quiet_trainer
+from day3.core.sharing import sharing_callback, sharing_cpu
 
 
 @dataclass
@@ -103,7 +104,8 @@ def train_seq2seq(
     device = DeviceChoice("cpu" if args.use_cpu else model.device.type, bool(args.bf16))
     reset_peak_memory(device)
     start = time.perf_counter()
-    with contextlib.redirect_stdout(sys.stderr):
+    trainer.add_callback(sharing_callback())
+    with contextlib.redirect_stdout(sys.stderr), sharing_cpu():
         trainer.train(resume_from_checkpoint=resume or None)
     seconds = time.perf_counter() - start
     losses = [e["loss"] for e in trainer.state.log_history if "loss" in e]

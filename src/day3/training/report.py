@@ -1,0 +1,112 @@
+"""The training benchmark's report: bench_training.json (every number), bench_training.md (the
+table and what it says), bench_training.png (time to the target accuracy, and accuracy against
+training time)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from day3.core.plots import new_figure, save_figure
+from day3.core.runs import RunFolder, write_json, writing
+from day3.core.ui import say
+
+COLUMNS = (
+    ("name", "row"), ("samples_per_second", "samples/s"), ("tokens_per_second", "real tokens/s"),
+    ("padding_fraction", "padding"), ("mfu", "MFU"), ("peak_memory_mb", "peak MB"),
+    ("accuracy", "accuracy"), ("seconds_to_85", "s to 85%"), ("train_seconds", "train s"),
+    ("first_step_extra_seconds", "1st step extra s"),
+)  # fmt: skip
+
+
+def summary(rows: list[dict], target: float) -> dict:
+    """The best recipe (full fine-tuning, soonest at the target, no more than 1 point below
+    the baseline's final accuracy) against the baseline."""
+    by = {r["name"]: r for r in rows}
+    base = by.get("baseline")
+    single = [r for r in rows if r["jobs"] == 1 and r["name"] not in ("lora", "frozen")]
+    fine = [r for r in single if r["seconds_to_85"] is not None]
+    if base is not None:
+        fine = [r for r in fine if r["accuracy"] >= base["accuracy"] - 0.01]
+    best = min(fine, key=lambda r: r["seconds_to_85"], default=None)
+    out = {"target": target, "best": best["name"] if best else None}
+    if best and base and base["seconds_to_85"]:
+        out["speedup_to_target"] = round(base["seconds_to_85"] / best["seconds_to_85"], 2)
+    if "two-jobs" in by and "two-jobs-stock" in by and "bf16" in by:
+        alone = by["bf16"]["samples_per_second"]
+        out["two_jobs_slowdown"] = {
+            k: round(alone / by[k]["samples_per_second"], 2) for k in ("two-jobs-stock", "two-jobs")
+        }
+    return out
+
+
+def cell(key: str, value) -> str:
+    if value is None:
+        return "not reached" if key == "seconds_to_85" else "n/a"
+    if key in ("padding_fraction", "mfu"):
+        return f"{100 * value:.1f}%"
+    if isinstance(value, float):
+        return f"{value:,.1f}" if key != "accuracy" else f"{value:.4f}"
+    return str(value)
+
+
+def markdown(report: dict) -> str:
+    s, peak, summ = report["settings"], report["peak_gflops"], report["summary"]
+    lines = [
+        f"# Training optimizations: {s['model']}, {s['data']['data']}",
+        "",
+        f"{s['data']['max_train_samples']} training sentences x {s['epochs']} epoch(s), batch "
+        f"{s['batch_size']}, seed {s['seed']}; evaluated every {s['eval_every']} steps; target "
+        f"{summ['target']:.2f}. Measured peak: fp32 {peak['fp32']:,.0f}, bf16 "
+        f"{peak['bf16']:,.0f} GFLOP/s.",
+        "",
+        "| " + " | ".join(h for _, h in COLUMNS) + " |",
+        "|" + " --- |" * len(COLUMNS),
+    ]
+    lines += ["| " + " | ".join(cell(k, r[k]) for k, _ in COLUMNS) + " |" for r in report["rows"]]
+    lines += ["", f"- best recipe: {summ['best'] or 'no full fine-tuning row reached the target'}"]
+    if "speedup_to_target" in summ:
+        lines.append(f"- it reaches the target {summ['speedup_to_target']}x sooner than baseline")
+    for k, v in summ.get("two_jobs_slowdown", {}).items():
+        lines.append(f"- {k}: each job {v}x slower than one alone")
+    lines.append(
+        "- MFU = the FLOPs a step needs for its real tokens (6N full, 4N LoRA, 2N frozen; N = "
+        "weights without embeddings) / seconds / the measured peak of its dtype. Padding "
+        "tokens count as wasted work: they lower MFU."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def plot(rows: list[dict], target: float, path: Path) -> Path:
+    fig, (bars, curves) = new_figure(1, 2, figsize=(12, 4.6))
+    names = [r["name"] for r in rows]
+    times = [r["seconds_to_85"] or 0 for r in rows]
+    colors = ["#4c72b0" if r["seconds_to_85"] else "#cccccc" for r in rows]
+    bars.barh(names[::-1], times[::-1], color=colors[::-1])
+    bars.set_xlabel(f"training seconds to {target:.0%} validation accuracy (grey: not reached)")
+    bars.set_title("time to the target")
+    for r in rows:
+        if r["curve"]:
+            curves.plot(*zip(*r["curve"], strict=True), marker=".", label=r["name"])
+    curves.axhline(target, color="grey", linestyle="--", linewidth=1)
+    curves.set_xlabel("training seconds")
+    curves.set_ylabel("validation accuracy")
+    curves.set_ylim(0, 1)
+    curves.set_title("accuracy against time")
+    curves.legend(fontsize="x-small", ncol=2)
+    curves.grid(alpha=0.3)
+    return save_figure(fig, path)
+
+
+def write_bench(rows: list[dict], peak: dict, settings: dict, folder: RunFolder) -> dict:
+    report = {
+        "peak_gflops": peak,
+        "rows": rows,
+        "summary": summary(rows, settings["target"]),
+        "settings": settings,
+    }
+    with writing(folder) as path:
+        write_json(path / "bench_training.json", report)
+        (path / "bench_training.md").write_text(markdown(report), encoding="utf-8")
+        plot(rows, settings["target"], path / "bench_training.png")
+    say(f"saved training benchmark {folder.output}")
+    return report
