@@ -103,6 +103,23 @@ def test_the_best_recipe_is_the_soonest_full_single_job_row_that_keeps_accuracy(
     assert out["speedup_to_target"] == 5.0
 
 
+def test_without_a_recipe_at_the_target_the_race_is_to_the_baselines_accuracy():
+    """The measured case on 2 cores: only the slow baseline reaches 85% within the budget; the
+    baseline itself never counts as the best recipe."""
+    rows = [
+        {
+            **_row("baseline", 800.0, 0.851),
+            "curve": [[400.0, 0.80], [700.0, 0.842], [800.0, 0.851]],
+        },
+        {**_row("bf16", None, 0.844), "curve": [[20.0, 0.80], [50.0, 0.841], [58.0, 0.844]]},
+        {**_row("compile", None, 0.839), "curve": [[100.0, 0.839]]},  # > 1 point lower
+    ]
+    out = summary(rows, 0.85)
+    assert out["best"] == "bf16" and out["race"] == "baseline"
+    assert out["speedup_to_baseline"] == round(700.0 / 50.0, 2)
+    assert [r["seconds_to_baseline"] for r in rows] == [700.0, 50.0, None]
+
+
 def test_two_jobs_slowdown_is_against_the_same_recipe_alone():
     rows = [_row("bf16", 10.0, sps=100.0), _row("two-jobs-stock", 200.0, jobs=2, sps=8.0),
             _row("two-jobs", 20.0, jobs=2, sps=48.0)]  # fmt: skip
