@@ -244,3 +244,18 @@ def test_works_on_distilbert_too(tiny_distilbert):
     assert encoder_of(clf) is clf.distilbert
     cos = _own_cosines(clf, tok, _pairs())
     assert sts_spearman(clf, tok, _pairs(cos)) == pytest.approx(1.0)
+
+
+def test_the_embedded_sts_sample_works_offline_and_minilm_ranks_it(monkeypatch):
+    """`auto` offline without a mirror is the kit's own sample; the pretrained encoder knows it."""
+    from transformers import AutoModel
+
+    from day3.models.loading import embedded_minilm_dir, load_tokenizer
+
+    monkeypatch.delenv("DAY3_DATA_DIR", raising=False)
+    pairs = load_sts("auto")
+    assert len(pairs) == 60 and pairs.source == "embedded STS sample (written for the kit)"
+    assert min(pairs.scores) == 0.0 and max(pairs.scores) == 5.0
+    folder = str(embedded_minilm_dir())
+    rho = sts_spearman(AutoModel.from_pretrained(folder), load_tokenizer(folder), pairs)
+    assert rho > 0.8, rho  # a skill worth protecting; the random tiny BERT gets ~0.27 (overlap)

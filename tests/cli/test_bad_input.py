@@ -386,7 +386,7 @@ C: list[tuple[str, Argv, str]] = [
      r"--similarity-weight must be at least 0 \(got -1"),
     ("cs-max-probe-pairs-one", lambda c: c.cs("--max-probe-pairs", "1"),
      r"--max-probe-pairs must be at least 2"),
-    ("cs-only-multitask-offline", lambda c: c.cs("--strategies", "multitask"),
+    ("cs-only-multitask-offline", lambda c: c.cs("--strategies", "multitask", "--probe", "stsb"),
      r"only multitask was asked for and it needs STS-B pairs; set DAY3_DATA_DIR"),
     ("cs-bad-data", lambda c: c.cs("--data", c.jsonl(rows([0.5] * 12))),
      r"label '0.5' in line 1 .*not an integer class id"),

@@ -37,23 +37,28 @@ class SentencePairs:
 def load_sts(
     data: str = "stsb", split: str = "validation", max_pairs: int | None = None
 ) -> SentencePairs:
-    """STS pairs from the known data set `stsb` (mirror, else Hub) or from a csv/tsv/jsonl file
+    """STS pairs from the known data set `stsb` (mirror, else Hub), the kit's `embedded` sample,
+    `auto` (stsb where the mirror or the Hub has it, else embedded) or a csv/tsv/jsonl file
     with columns sentence1, sentence2, score (0..5). Every row is checked before any model loads."""
     from day3.data.files import read_table
-    from day3.data.sources import load_known_split
+    from day3.data.sources import embedded_file, load_known_split, resolve_source
 
     if max_pairs is not None and max_pairs < 2:
         raise UserError(
             f"--max-probe-pairs must be at least 2 (got {max_pairs}); a rank "
             "correlation needs two pairs"
         )
+    data = resolve_source(data, known="stsb")
     if data == "stsb":
         table, source = load_known_split("stsb", split)
+    elif data == "embedded":
+        source = "embedded STS sample (written for the kit)"
+        table = read_table(embedded_file("validation", "sts"))
     elif Path(data).expanduser().suffix:
         table, source = read_table(data), f"file {data}"
     else:
         raise UserError(
-            f"unknown similarity data '{data}'; use stsb or a csv/tsv/jsonl file with "
+            f"unknown similarity data '{data}'; use auto, stsb, embedded or a csv/tsv/jsonl file with "
             f"columns {', '.join(STS_COLUMNS)}"
         )
     pairs = validate_pairs(table, source)

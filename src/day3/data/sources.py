@@ -71,8 +71,9 @@ def mirror_file(name: str, split: str) -> Path | None:
     return None
 
 
-def embedded_file(split: str) -> Path:
-    return Path(str(resources.files("day3") / "embedded" / "sentiment" / f"{split}.jsonl"))
+def embedded_file(split: str, name: str = "sentiment") -> Path:
+    """A split of the data the kit ships (sentiment reviews; STS pairs: validation only)."""
+    return Path(str(resources.files("day3") / "embedded" / name / f"{split}.jsonl"))
 
 
 def load_known_split(name: str, split: str) -> tuple[Table, str]:
@@ -101,10 +102,10 @@ def load_known_split(name: str, split: str) -> tuple[Table, str]:
     return Table(ds, f"{known.hub} [{split}]"), f"Hugging Face Hub {known.hub}"
 
 
-def resolve_source(data: str) -> str:
-    """`auto` becomes a concrete choice: the sst2 mirror, else the Hub, else embedded."""
+def resolve_source(data: str, known: str = "sst2") -> str:
+    """`auto` becomes a concrete choice: the `known` set's mirror, else the Hub, else embedded."""
     if data != "auto":
         return data
-    if mirror_file("sst2", "train") is not None or not is_offline():
-        return "sst2"
-    return "embedded"
+    if mirror_file(known, "train" if known == "sst2" else "validation") is not None:
+        return known
+    return known if not is_offline() else "embedded"

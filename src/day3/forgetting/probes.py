@@ -10,6 +10,7 @@ from pathlib import Path
 
 from day3.classifier.similarity import sts_spearman
 from day3.data.pairs import SentencePairs, load_sts
+from day3.data.sources import resolve_source
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,10 @@ def score_probes(probes: Sequence[Probe], model, tokenizer) -> dict[str, float]:
 
 
 def sts_probe(
-    data: str = "stsb", max_pairs: int | None = None, max_length: int = 128
+    data: str = "auto", max_pairs: int | None = None, max_length: int = 128
 ) -> tuple[Probe, SentencePairs]:
     """The STS probe (Spearman, higher is better) and the pairs it scores, loaded and checked."""
     pairs = load_sts(data, "validation", max_pairs)
-    name = "stsb" if data == "stsb" else Path(data).stem
+    kind = resolve_source(data, known="stsb")
+    name = {"stsb": "stsb", "embedded": "sts-embedded"}.get(kind, Path(data).stem)
     return Probe(name, lambda m, t: sts_spearman(m, t, pairs, max_length=max_length)), pairs

@@ -42,7 +42,9 @@ class ComparisonConfig:
     model: str = option("minilm", help="minilm | tiny-bert | FOLDER | HUB_ID")
     data: DataSpec = field(default_factory=DataSpec)
     probe: str = option(
-        "stsb", help="stsb | FILE (csv, tsv, jsonl) with sentence1, sentence2, score 0-5"
+        "auto",
+        help="auto (stsb from the mirror or the Hub, else embedded) | stsb | embedded | FILE "
+        "(csv, tsv, jsonl) with sentence1, sentence2, score 0-5",
     )
     strategies: tuple[str, ...] = option((), help="comma-separated strategies, one row each")
     epochs: float = option(1.0, help="passes over the training data")
