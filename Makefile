@@ -8,9 +8,19 @@ PIP := $(PY) -m pip
 STAMP := $(VENV)/.day3-installed
 TORCH_VERSION := 2.13.0
 
-.PHONY: setup demo test test-fast lint format clean
+.PHONY: setup system demo test test-fast lint format clean slides notebooks
 
-setup: $(STAMP)
+setup: $(STAMP) system
+
+# What pip cannot install: Debian's Chromium (browser tests of the demo app and the slide
+# screenshot) and Node.js (Marp CLI renders the slides). Installed when we are root and apt
+# exists; otherwise those tests skip and say why.
+system:
+	@command -v chromium >/dev/null && command -v npx >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium nodejs npm \
+	      >/dev/null || echo "note: apt-get could not install chromium/nodejs; browser tests skip"; \
+	  else echo "note: no chromium or npx here (sudo apt-get install chromium nodejs npm); browser and slide tests skip"; fi; }
 
 # torch first, pinned: the CPU wheel lies on this machine's disk; a bare `torch` requirement
 # would otherwise resolve to a multi-GB CUDA build.
@@ -21,14 +31,29 @@ $(STAMP): pyproject.toml
 	$(PIP) install -q -e '.[dev]'
 	@touch $@
 
+# The day in one run (offline, embedded data, a few minutes on 2 cores): data, zero-shot
+# baseline, LoRA, evaluation, forgetting, model card + push dry run, report.
 demo: setup
-	$(PY) 3_FineTuning/distilbert_finetuning.py --output runs/demo --overwrite
+	$(PY) 4_WrapUpAndDemo/journey_demo.py
 
 test: setup
 	$(PY) -m pytest
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow and not integration"
+
+# Every lesson as a Jupyter notebook, beside its .py (the .py is the source: edit it, then remake
+# them). --update keeps the outputs of a notebook already run; git ignores the .ipynb files.
+NOTEBOOKS := $(patsubst %.py,%.ipynb,$(wildcard [0-9]_*/*.py))
+
+notebooks: setup $(NOTEBOOKS)
+
+%.ipynb: %.py
+	$(VENV)/bin/jupytext --quiet --to ipynb --set-kernel python3 --update $<
+
+# The five decks as HTML in build/slides/ (Marp CLI from npm via npx, cached; no browser).
+slides:
+	Slides/render.sh build/slides
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -40,4 +65,4 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf runs .pytest_cache .ruff_cache
+	rm -rf runs .pytest_cache .ruff_cache [0-9]_*/*.ipynb [0-9]_*/.ipynb_checkpoints

@@ -18,6 +18,10 @@ import sys
 import time
 from pathlib import Path
 
+# %% active="ipynb"
+# __file__ = "datasets_library.py"  # no __file__ in a notebook: the lesson beside it
+
+# %%
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
 from day3.core.lesson import kit_python, lesson_folder, running  # noqa: E402
 
@@ -43,6 +47,7 @@ if args.smoke:
     args.model = "tiny-bert"  # same uncased vocabulary as MiniLM, built from a config
 
 
+# %%
 def show(step: str, before, after) -> None:
     """What a step changed, per split: rows, columns, features, format."""
     print(f"\n  -> {step}")
@@ -69,6 +74,7 @@ def folder_size(path: Path) -> str:
     return human(sum(p.stat().st_size for p in files))
 
 
+# %%
 with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `interrupted`
     if args.min_words < 0:
         raise UserError(f"--min-words must be 0 or more (got {args.min_words})")
@@ -86,8 +92,12 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     # ~/.cache/huggingface/datasets. Here under --output, so the lesson leaves nothing behind.
     cache = str(out / "hf_cache")
 
-    # 1. load_dataset: one call for the Hub, local files and many formats. A "builder" name
-    #    (csv, json, parquet) plus data_files reads local files; a Hub id downloads a repo.
+# %% [markdown]
+# 1. load_dataset: one call for the Hub, local files and many formats. A "builder" name
+#    (csv, json, parquet) plus data_files reads local files; a Hub id downloads a repo.
+
+# %%
+with running():
     print("1. load_dataset")
     hub = None
     if is_offline() or args.smoke:
@@ -163,8 +173,12 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     dd = dd.select_columns([args.text_column, args.label_column]).rename_columns(rename)
     show("select_columns + rename_columns: one schema, whatever the source", before, dd)
 
-    # 2. Features: every column has a type. A label read from a file is a plain integer; a
-    #    ClassLabel adds the class names (used by the model config, the Trainer and the Hub).
+# %% [markdown]
+# 2. Features: every column has a type. A label read from a file is a plain integer; a
+#    ClassLabel adds the class names (used by the model config, the Trainer and the Hub).
+
+# %%
+with running():
     print(f"\n2. Features and ClassLabel\n  features now: {dd['train'].features}")
     names = tuple(args.label_names.split(",")) if args.label_names else None
     demo = Dataset.from_dict({"text": ["fine", "awful", "great"], "label": [1, 0, 7]})
@@ -205,8 +219,12 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     names = dd["train"].features["label"].names
     show("labels checked, then cast to ClassLabel", before, dd)
 
-    # 3. filter: keep the rows a function says yes to. batched=True hands it 1,000 rows at a
-    #    time: one Python call per batch instead of one per row.
+# %% [markdown]
+# 3. filter: keep the rows a function says yes to. batched=True hands it 1,000 rows at a
+#    time: one Python call per batch instead of one per row.
+
+# %%
+with running():
     print("\n3. filter")
     before = dd
     dd = dd.filter(lambda b: [bool(t and t.strip()) for t in b["text"]], batched=True)
@@ -218,9 +236,13 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     if len(dd["train"]) < 10:
         raise UserError(f"{data}: only {len(dd['train'])} rows left; lower --min-words")
 
-    # 4. shuffle / select. shuffle moves no rows: it adds an indices mapping over the same
-    #    Arrow table (flatten_indices() would write a shuffled copy). select picks rows by
-    #    index: the quick way to a small sample for a first experiment.
+# %% [markdown]
+# 4. shuffle / select. shuffle moves no rows: it adds an indices mapping over the same
+#    Arrow table (flatten_indices() would write a shuffled copy). select picks rows by
+#    index: the quick way to a small sample for a first experiment.
+
+# %%
+with running():
     print("\n4. shuffle and select")
     unshuffled = dd["train"]
     dd["train"] = unshuffled.shuffle(seed=args.seed)
@@ -231,9 +253,13 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     for row in sample.select(range(3)):
         print(f"    [{names[row['label']]}] {row['text']}")
 
-    # 5. map(batched=True): tokenisation, the step every model needs. The tokenizer is fast (Rust)
-    #    and wants lists: batches keep it busy. Results are cached by fingerprint, so running
-    #    the lesson again skips this work.
+# %% [markdown]
+# 5. map(batched=True): tokenisation, the step every model needs. The tokenizer is fast (Rust)
+#    and wants lists: batches keep it busy. Results are cached by fingerprint, so running
+#    the lesson again skips this work.
+
+# %%
+with running():
     from day3.models.catalogue import resolve_model
     from day3.models.loading import load_tokenizer
 
@@ -254,8 +280,12 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     lengths = pc.list_value_length(dd["train"].with_format("arrow")["input_ids"])
     print(f"  tokens per text: mean {pc.mean(lengths).as_py():.1f}, max {pc.max(lengths)}")
 
-    # 6. train_test_split: hold out a test set. stratify_by_column keeps the class balance the
-    #    same on both sides; it needs a ClassLabel column (one more reason for step 2).
+# %% [markdown]
+# 6. train_test_split: hold out a test set. stratify_by_column keeps the class balance the
+#    same on both sides; it needs a ClassLabel column (one more reason for step 2).
+
+# %%
+with running():
     print("\n6. train_test_split(stratify_by_column='label')")
     before = dd
     try:
@@ -273,9 +303,13 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
             + ", ".join(f"{n} {c / len(d):.0%}" for n, c in zip(names, counts, strict=True))
         )
 
-    # 7. set_format("torch"): rows come back as tensors, only the columns a model takes. The
-    #    text stays in the table, just hidden. Rows differ in length: a collator pads each
-    #    batch to its own longest row (dynamic padding), as the Trainer does.
+# %% [markdown]
+# 7. set_format("torch"): rows come back as tensors, only the columns a model takes. The
+#    text stays in the table, just hidden. Rows differ in length: a collator pads each
+#    batch to its own longest row (dynamic padding), as the Trainer does.
+
+# %%
+with running():
     print("\n7. set_format('torch')")
     before = dd
     print(f"  before: input_ids is a {type(dd['train'][0]['input_ids']).__name__}")
@@ -292,8 +326,12 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     batch = DataCollatorWithPadding(tokenizer)([dd["train"][i] for i in range(4)])
     print("  a padded batch of 4: " + ", ".join(f"{k} {tuple(v.shape)}" for k, v in batch.items()))
 
-    # 8. save_to_disk / load_from_disk: the Arrow files plus features and format, exactly. A
-    #    CSV round trip would lose the ClassLabel names and the tokens' list type.
+# %% [markdown]
+# 8. save_to_disk / load_from_disk: the Arrow files plus features and format, exactly. A
+#    CSV round trip would lose the ClassLabel names and the tokens' list type.
+
+# %%
+with running():
     print("\n8. save_to_disk / load_from_disk")
     saved = out / "tokenized"
     dd.save_to_disk(str(saved))
@@ -304,8 +342,12 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
         f"format kept: {reloaded['train'].format['type']}"
     )
 
-    # 9. Parquet: the columnar file format the Hub stores data sets in; compressed, readable by
-    #    pandas, Spark and DuckDB. The features travel in its metadata.
+# %% [markdown]
+# 9. Parquet: the columnar file format the Hub stores data sets in; compressed, readable by
+#    pandas, Spark and DuckDB. The features travel in its metadata.
+
+# %%
+with running():
     print("\n9. to_parquet")
     pq_dir = out / "parquet"
     pq_dir.mkdir(exist_ok=True)
@@ -320,9 +362,13 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     )
     print(f"  read back, label is still {back.features['label']}")
 
-    # 10. Streaming: an IterableDataset reads rows as you iterate, without converting or even
-    #     downloading the whole set first: the way to a corpus bigger than the disk. No len(),
-    #     no random access; map/filter/shuffle run lazily, shuffle within a buffer.
+# %% [markdown]
+# 10. Streaming: an IterableDataset reads rows as you iterate, without converting or even
+#     downloading the whole set first: the way to a corpus bigger than the disk. No len(),
+#     no random access; map/filter/shuffle run lazily, shuffle within a buffer.
+
+# %%
+with running():
     print("\n10. streaming=True")
     if files is None:  # online: the Hub's Parquet files, read over HTTP as we iterate
         stream, where = load_dataset("stanfordnlp/sst2", split="train", streaming=True), "the Hub"

@@ -13,6 +13,10 @@ sentiment model to pipeline(), e.g. "distilbert-base-uncased-finetuned-sst-2-eng
 import sys
 from pathlib import Path
 
+# %% active="ipynb"
+# __file__ = "hello_world_demo.py"  # no __file__ in a notebook: the lesson beside it
+
+# %%
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
 from day3.core.lesson import kit_python, running  # noqa: E402
 
@@ -26,7 +30,10 @@ parser.add_argument("--output", help="where the model goes (default runs/hello: 
 parser.add_argument("--smoke", action="store_true", help="tiny random model, seconds")
 args = parser.parse_args()
 
-# ---- the learner-facing part: ten lines ---------------------------------------------------
+# %% [markdown]
+# The learner-facing part: ten lines.
+
+# %%
 import day3  # noqa: E402, I001  (the kit: one import; kit_python above set the offline switches)
 from transformers import pipeline  # noqa: E402
 

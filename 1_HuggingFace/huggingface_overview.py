@@ -18,6 +18,10 @@ import platform
 import sys
 from pathlib import Path
 
+# %% active="ipynb"
+# __file__ = "huggingface_overview.py"  # no __file__ in a notebook: the lesson beside it
+
+# %%
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
 from day3.core.lesson import kit_python, lesson_output, running  # noqa: E402
 
@@ -39,6 +43,7 @@ show = (
     (lambda *_: None) if args.json else overview_render.render_section
 )  # --json: stdout stays JSON
 
+# %%
 with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `interrupted`
     from day3.core.checks import positive
     from day3.core.runs import RunFolder, write_json, writing
@@ -48,8 +53,12 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     folder = RunFolder(output, args.overwrite, kind="overview", replace_own=replace_own)
     folder.check()  # before the tour, not after it
 
-    # 1. Versions. "Hugging Face" is a family of libraries released separately; most bug reports
-    #    start with these numbers. importlib.metadata reads them without importing anything.
+# %% [markdown]
+# 1. Versions. "Hugging Face" is a family of libraries released separately; most bug reports
+#    start with these numbers. importlib.metadata reads them without importing anything.
+
+# %%
+with running():
     info = {
         "day3": day3.__version__,
         "python": platform.python_version(),
@@ -58,45 +67,73 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     }
     show("versions", info)
 
-    # 2. The Hub. Every from_pretrained / load_dataset asks huggingface.co first, unless offline
-    #    mode is on (HF_HUB_OFFLINE=1, which day3 sets from DAY3_OFFLINE or a 1.5 s probe). We
-    #    probe only when online, in a thread with a deadline: a classroom without network must
-    #    never hang here.
+# %% [markdown]
+# 2. The Hub. Every from_pretrained / load_dataset asks huggingface.co first, unless offline
+#    mode is on (HF_HUB_OFFLINE=1, which day3 sets from DAY3_OFFLINE or a 1.5 s probe). We
+#    probe only when online, in a thread with a deadline: a classroom without network must
+#    never hang here.
+
+# %%
+with running():
     info["hub"] = overview.hub_status(
         probe=False if args.smoke else None, timeout=args.probe_timeout
     )
     show("hub", info)
 
-    # 3. Where training would run. CPU is a real option for small models; bf16 only where the
-    #    hardware does it natively (elsewhere it is emulated, and slower than fp32).
+# %% [markdown]
+# 3. Where training would run. CPU is a real option for small models; bf16 only where the
+#    hardware does it natively (elsewhere it is emulated, and slower than fp32).
+
+# %%
+with running():
     info["device"] = overview.device_info()
     show("device", info)
 
-    # 4. What is already on disk. The Hub cache (~/.cache/huggingface/hub) holds downloaded
-    #    repos, once per revision; datasets keeps Arrow copies of every file it loaded; the kit
-    #    keeps what it built itself (tiny models, the mini-FLAN stand-in).
+# %% [markdown]
+# 4. What is already on disk. The Hub cache (~/.cache/huggingface/hub) holds downloaded
+#    repos, once per revision; datasets keeps Arrow copies of every file it loaded; the kit
+#    keeps what it built itself (tiny models, the mini-FLAN stand-in).
+
+# %%
+with running():
     info["hf_cache"], info["day3_cache"] = overview.hf_cache(), overview.day3_cache()
     show("caches", info)
 
-    # 5. The data mirror: the offline stand-in for load_dataset("stanfordnlp/sst2") and friends.
-    #    Row counts come from newlines and parquet footers: no file is parsed.
+# %% [markdown]
+# 5. The data mirror: the offline stand-in for load_dataset("stanfordnlp/sst2") and friends.
+#    Row counts come from newlines and parquet footers: no file is parsed.
+
+# %%
+with running():
     info["mirror"] = overview.mirror_contents()
     show("mirror", info)
 
-    # 6. Models. `--model minilm` works anywhere because its files ship inside a pip package;
-    #    their sha256 are pinned in day3.models.loading, so a corrupt or tampered copy is refused
-    #    before any weight is loaded.
+# %% [markdown]
+# 6. Models. `--model minilm` works anywhere because its files ship inside a pip package;
+#    their sha256 are pinned in day3.models.loading, so a corrupt or tampered copy is refused
+#    before any weight is loaded.
+
+# %%
+with running():
     info["models"] = overview.embedded_models(verify=True)
     show("models", info)
     if info["models"]["minilm"]["verified"] is False:
         print("warning: the embedded MiniLM failed its checksums; see the table", file=sys.stderr)
 
-    # 7. Who does what: each library's job, and the day3 modules that import it (read from the
-    #    source with `ast`, so this table cannot drift from the code).
+# %% [markdown]
+# 7. Who does what: each library's job, and the day3 modules that import it (read from the
+#    source with `ast`, so this table cannot drift from the code).
+
+# %%
+with running():
     info["libraries"] = overview.library_map()
     show("libraries", info)
 
-    # 8. Save what we saw; --json prints the same dict on stdout for scripts (`jq .versions`).
+# %% [markdown]
+# 8. Save what we saw; --json prints the same dict on stdout for scripts (`jq .versions`).
+
+# %%
+with running():
     with writing(folder) as path:
         write_json(path / "overview.json", info)
     out = folder.output

@@ -18,6 +18,10 @@ touches a file.
 import sys
 from pathlib import Path
 
+# %% active="ipynb"
+# __file__ = "huggingface_upload.py"  # no __file__ in a notebook: the lesson beside it
+
+# %%
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
 from day3.core.lesson import kit_python, lesson_folder, running  # noqa: E402
 
@@ -36,6 +40,7 @@ parser.add_argument("--overwrite", action="store_true", help="reuse a non-empty 
 parser.add_argument("--smoke", action="store_true", help="tiny random model, seconds")
 args = parser.parse_args()
 
+# %%
 with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `interrupted`
     from huggingface_hub import ModelCard
 
@@ -46,7 +51,11 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     check_repo_id(args.repo_id)  # before any slow work: a bad name fails in a second
     out = lesson_folder(args.output, "runs/upload", args.overwrite)
 
-    # 1. Something worth sharing: a fine-tuned run folder (trained here if none was given).
+# %% [markdown]
+# 1. Something worth sharing: a fine-tuned run folder (trained here if none was given).
+
+# %%
+with running():
     if args.run is None:
         from day3.classifier.run import embedded_sentiment_job, run_classifier_job
 
@@ -56,24 +65,40 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     run = Path(args.run)
     print(f"run folder {run}: {', '.join(sorted(p.name for p in run.iterdir()))}")
 
-    # 2. The model card: YAML metadata the Hub indexes (search, widgets, leaderboards) and a
-    #    body people read: results, settings, forgetting when measured, intended use, limits.
+# %% [markdown]
+# 2. The model card: YAML metadata the Hub indexes (search, widgets, leaderboards) and a
+#    body people read: results, settings, forgetting when measured, intended use, limits.
+
+# %%
+with running():
     card = write_model_card(run, args.repo_id)
     print("\nmodel card metadata (what the Hub reads):")
     print("  " + card.data.to_yaml().replace("\n", "\n  "))
 
-    # 3. The token. Read from HF_TOKEN or the stored login, handed to the API as an argument,
-    #    never printed, logged or written (the staging step greps every file for it).
+# %% [markdown]
+# 3. The token. Read from HF_TOKEN or the stored login, handed to the API as an argument,
+#    never printed, logged or written (the staging step greps every file for it).
+
+# %%
+with running():
     token = get_token()
     print(f"\ntoken: {'found (not shown)' if token else 'none: set HF_TOKEN or run hf auth login'}")
 
-    # 4. Stage the exact upload: allow-listed files only (no checkpoints, no pickles, no logs),
-    #    local paths scrubbed from the JSON reports. This is also what --dry-run writes.
+# %% [markdown]
+# 4. Stage the exact upload: allow-listed files only (no checkpoints, no pickles, no logs),
+#    local paths scrubbed from the JSON reports. This is also what --dry-run writes.
+
+# %%
+with running():
     staged = out / "staged"
     files = push(run, args.repo_id, dry_run=staged, replace_own=True)
     print(f"\nstaged {len(files)} files in {staged}/ — this folder is the upload")
 
-    # 5. Read the card back the way the Hub will: YAML parsed, model-index rebuilt, keys present.
+# %% [markdown]
+# 5. Read the card back the way the Hub will: YAML parsed, model-index rebuilt, keys present.
+
+# %%
+with running():
     check_card(staged / "README.md")
     loaded = ModelCard.load(staged / "README.md")
     results = loaded.data.eval_results or []
@@ -82,8 +107,12 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
         + ", ".join(f"{r.metric_type}={r.metric_value}" for r in results)
     )
 
-    # 6. Upload: create_repo (exist_ok) then upload_folder, one commit. Offline, or without
-    #    --push, we stop here; `day3 push` is the same function.
+# %% [markdown]
+# 6. Upload: create_repo (exist_ok) then upload_folder, one commit. Offline, or without
+#    --push, we stop here; `day3 push` is the same function.
+
+# %%
+with running():
     if not args.push:
         print(f"\nnot uploading (no --push). To share it: day3 push {run} --repo-id {args.repo_id}")
     elif is_offline():

@@ -17,6 +17,10 @@ measure what batching, sorting by length and bf16 buy on this machine. `day3 pre
 import sys
 from pathlib import Path
 
+# %% active="ipynb"
+# __file__ = "model_inference.py"  # no __file__ in a notebook: the lesson beside it
+
+# %%
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
 from day3.core.lesson import kit_python, lesson_folder, running  # noqa: E402
 
@@ -38,6 +42,7 @@ REVIEWS = [
     "Not bad at all: the cast clearly had fun.",
 ]
 
+# %%
 with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `interrupted`
     out = lesson_folder(args.output, "runs/inference", args.overwrite)
     import torch
@@ -47,13 +52,21 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     from day3.core.device import pick_device
     from day3.models.loading import check_model_folder, load_text2text, load_tokenizer
 
-    # 0. Device and dtype come from one helper: a GPU if there is one, else the CPU, and bf16
-    #    only where the hardware does it natively (elsewhere it is emulated, hence slower).
+# %% [markdown]
+# 0. Device and dtype come from one helper: a GPU if there is one, else the CPU, and bf16
+#    only where the hardware does it natively (elsewhere it is emulated, hence slower).
+
+# %%
+with running():
     device = pick_device()
     print(f"device: {device.describe()}")
 
-    # 1. A sentiment classifier. Offline there is no ready-made one, so we fine-tune the embedded
-    #    MiniLM on the embedded reviews (~25 s). A LoRA run folder serves its merged model too.
+# %% [markdown]
+# 1. A sentiment classifier. Offline there is no ready-made one, so we fine-tune the embedded
+#    MiniLM on the embedded reviews (~25 s). A LoRA run folder serves its merged model too.
+
+# %%
+with running():
     if args.run is None:
         from day3.classifier.run import embedded_sentiment_job, run_classifier_job
 
@@ -62,8 +75,12 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
         args.run = str(out / "sentiment-run")
     model_ref = args.run  # a LoRA/IA3 run folder holds its merged model at the top
 
-    # 2. pipeline(): one line from a folder (or Hub id) to labels and probabilities.
-    # trust_remote_code=False: a folder's own Python (config auto_map) never runs here.
+# %% [markdown]
+# 2. pipeline(): one line from a folder (or Hub id) to labels and probabilities.
+# trust_remote_code=False: a folder's own Python (config auto_map) never runs here.
+
+# %%
+with running():
     classify = pipeline(
         "text-classification", model=model_ref, device=device.device, trust_remote_code=False
     )
@@ -72,8 +89,12 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     for review, result in zip(REVIEWS, results, strict=True):
         print(f"  {result['label']:>8} {result['score']:.3f}  {review}")
 
-    # 3. The same by hand. Tokenizer: text → ids + attention mask, padded to the longest review.
-    #    Model: ids → one logit per class. Softmax: logits → probabilities that sum to 1.
+# %% [markdown]
+# 3. The same by hand. Tokenizer: text → ids + attention mask, padded to the longest review.
+#    Model: ids → one logit per class. Softmax: logits → probabilities that sum to 1.
+
+# %%
+with running():
     if Path(model_ref).is_dir():
         check_model_folder(Path(model_ref))  # safetensors only, no custom code
     tokenizer = load_tokenizer(model_ref)
@@ -94,9 +115,13 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     if gap > 1e-4:
         raise SystemExit("by-hand and pipeline probabilities differ: this is a bug")
 
-    # 4. Sentence embeddings from the embedded MiniLM itself (no head, no training): the
-    #    feature-extraction pipeline returns one vector per token; the mean over tokens is the
-    #    sentence vector MiniLM was trained to produce, and cosine compares meanings.
+# %% [markdown]
+# 4. Sentence embeddings from the embedded MiniLM itself (no head, no training): the
+#    feature-extraction pipeline returns one vector per token; the mean over tokens is the
+#    sentence vector MiniLM was trained to produce, and cosine compares meanings.
+
+# %%
+with running():
     from day3.models.catalogue import resolve_model
 
     encoder = resolve_model("tiny-bert" if args.smoke else "minilm").path
@@ -112,9 +137,13 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
         va, vb = (torch.tensor(features(s)[0]).mean(0) for s in (a, b))
         print(f"  {torch.cosine_similarity(va, vb, dim=0):.3f}  '{a}' vs '{b}'")
 
-    # 5. Text-to-text (T5). transformers 5 removed pipeline("text2text-generation"); asking for
-    #    it raises an error that says so. day3's Text2Text keeps its interface, by hand inside:
-    #    tokenize → model.generate (greedy, a fixed token budget) → decode.
+# %% [markdown]
+# 5. Text-to-text (T5). transformers 5 removed pipeline("text2text-generation"); asking for
+#    it raises an error that says so. day3's Text2Text keeps its interface, by hand inside:
+#    tokenize → model.generate (greedy, a fixed token budget) → decode.
+
+# %%
+with running():
     try:
         pipeline("text2text-generation")
     except Exception as e:  # KeyError or ValueError, depending on the version
@@ -133,7 +162,11 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     for row, result in zip(prompts, generator([r["input"] for r in prompts]), strict=True):
         print(f"  {row['input']!r} → {result['generated_text']!r} (expected {row['target']!r})")
 
-    # 6. Speed. Same model, same sentences, four ways; the median of several timed passes.
+# %% [markdown]
+# 6. Speed. Same model, same sentences, four ways; the median of several timed passes.
+
+# %%
+with running():
     from day3.classifier.throughput import run_throughput, table_markdown
 
     data = args.data
@@ -154,7 +187,11 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     print(table_markdown(rows))
     print(f"table and plot: {out / 'throughput'}/throughput.md, throughput.png")
 
-    # 7. The same code from a shell: `day3 predict RUN "text"` loads and predicts as here.
+# %% [markdown]
+# 7. The same code from a shell: `day3 predict RUN "text"` loads and predicts as here.
+
+# %%
+with running():
     if Path(args.run).is_dir():
         model, tok = load_classifier_folder(args.run)
         best = predict(model, tok, REVIEWS[:1])[0]

@@ -18,6 +18,10 @@ learning rate each trade some of the new task for memory of the old.
 import sys
 from pathlib import Path
 
+# %% active="ipynb"
+# __file__ = "flan_t5_finetuning.py"  # no __file__ in a notebook: the lesson beside it
+
+# %%
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
 from day3.core.lesson import kit_python, lesson_output, running  # noqa: E402
 
@@ -36,11 +40,16 @@ output, replace_own = lesson_output(args.output, "runs/flan-t5-forgetting")
 if args.smoke:
     args.model, args.steps, args.strategies = "tiny-t5", 3, ("full", "lora")
 
+# %%
 with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `interrupted`
     # Every setting is checked before any model loads (a stand-in build takes minutes).
     config = build(Seq2SeqForgettingConfig, args, output=output, replace_own=replace_own)
 
-    # 1. Which model? The real Flan-T5 when the Hub (or a cached copy) is there, else the stand-in.
+# %% [markdown]
+# 1. Which model? The real Flan-T5 when the Hub (or a cached copy) is there, else the stand-in.
+
+# %%
+with running():
     import dataclasses
 
     from day3.forgetting.seq2seq import run_seq2seq_forgetting
@@ -59,7 +68,11 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
         config = dataclasses.replace(config, model="mini-flan")
         resolved = resolve_model(config.model)
 
-    # 2. What does it know? Instruction-tuned models answer prompts they were tuned on.
+# %% [markdown]
+# 2. What does it know? Instruction-tuned models answer prompts they were tuned on.
+
+# %%
+with running():
     from day3.seq2seq.generate import generate
 
     model, tokenizer = load_seq2seq(resolved.path)
@@ -74,11 +87,19 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     ):
         print(f"  {prompt}\n    -> {answer}")
 
-    # 3-4. Fine-tune on the new task once per strategy, from the same weights, and score every
-    #      old task before and after. T5 trains in fp32 on CPU: it overflows in fp16.
+# %% [markdown]
+# 3-4. Fine-tune on the new task once per strategy, from the same weights, and score every
+#      old task before and after. T5 trains in fp32 on CPU: it overflows in fp16.
+
+# %%
+with running():
     report = run_seq2seq_forgetting(config)
 
-    # 5. Read the table: the new-task score is what was learned, the drops what was lost.
+# %% [markdown]
+# 5. Read the table: the new-task score is what was learned, the drops what was lost.
+
+# %%
+with running():
     for r in report["results"]:
         print(
             f"{r['strategy']:>12}: new task {r['new_task_score']:.2f}, "

@@ -19,6 +19,10 @@ rows put two trainings on the machine at once: stock, then with the kit's defaul
 import sys
 from pathlib import Path
 
+# %% active="ipynb"
+# __file__ = "training_optimizations.py"  # no __file__ in a notebook: the lesson beside it
+
+# %%
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
 from day3.core.lesson import kit_python, lesson_output, running  # noqa: E402
 
@@ -37,19 +41,30 @@ if args.smoke:  # the plumbing of every kind of row, on a 2-layer random BERT
     args.model, args.data, args.max_train_samples = "tiny-bert", "embedded", 64
     args.rows, args.eval_every = ("baseline", "bf16", "two-jobs"), 1
 
+# %% [markdown]
+# 1. The rows, each in a process of its own (threads and memory of one never leak into the
+#    next), after this machine's matmul peak is measured: MFU is against it.
+
+# %%
 with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `interrupted`
     from day3.training.bench import run_bench
     from day3.training.report import markdown
 
-    # 1. The rows, each in a process of its own (threads and memory of one never leak into
-    #    the next), after this machine's matmul peak is measured: MFU is against it.
     config = build(BenchConfig, args, output=output, replace_own=replace_own)
     report = run_bench(config)
 
-    # 2. The table: real tokens/s, padding, MFU, memory, accuracy, time to 85%.
+# %% [markdown]
+# 2. The table: real tokens/s, padding, MFU, memory, accuracy, time to 85%.
+
+# %%
+with running():
     print(markdown(report))
 
-    # 3. What to notice, read off this run's numbers.
+# %% [markdown]
+# 3. What to notice, read off this run's numbers.
+
+# %%
+with running():
     rows = {r["name"]: r for r in report["rows"]}
     print("What to notice:")
     if "baseline" in rows:

@@ -15,6 +15,10 @@ The same functions sit behind `day3 finetune-classifier`, `day3 eval-classifier`
 import sys
 from pathlib import Path
 
+# %% active="ipynb"
+# __file__ = "distilbert_finetuning.py"  # no __file__ in a notebook: the lesson beside it
+
+# %%
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
 from day3.core.lesson import kit_python, lesson_output, running  # noqa: E402
 
@@ -41,8 +45,11 @@ if args.learning_rate is None and args.data == "embedded":
     # 400 sentences give only ~100 steps: take bigger ones than the SST-2 defaults.
     args.learning_rate = learning_rate(args.strategy.name, "embedded")
 
+# %% [markdown]
+# 1. Data: resolved (file, mirror, Hub or embedded), validated row by row, then tokenised.
+
+# %%
 with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `interrupted`
-    # 1. Data: resolved (file, mirror, Hub or embedded), validated row by row, then tokenised.
     from day3.classifier.save import save_run
     from day3.classifier.train import evaluate, fine_tune, prepare
 
@@ -52,13 +59,21 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     for row in prep.data.train.select(range(3)):
         print(f"  [{prep.data.label_names[row['label']]}] {row['text']}")
 
-    # 2. Baseline: the classification head is brand new, so this is a coin toss. Measuring it
-    #    keeps us honest about what fine-tuning adds.
+# %% [markdown]
+# 2. Baseline: the classification head is brand new, so this is a coin toss. Measuring it
+#    keeps us honest about what fine-tuning adds.
+
+# %%
+with running():
     baseline = evaluate(prep)
     print(f"\nBefore fine-tuning: accuracy {baseline['accuracy']:.3f} on {baseline['n']} reviews")
 
-    # 3. Fine-tune with the Hugging Face Trainer. `full` moves all 22.7M weights; `lora` trains
-    #    ~1% (adapters + head); `frozen` trains only the head on fixed features.
+# %% [markdown]
+# 3. Fine-tune with the Hugging Face Trainer. `full` moves all 22.7M weights; `lora` trains
+#    ~1% (adapters + head); `frozen` trains only the head on fixed features.
+
+# %%
+with running():
     measured = fine_tune(prep)
     print(
         f"trained {measured['steps']} steps in {measured['train_seconds']:.1f}s "
@@ -66,18 +81,30 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
         f"{measured['train_loss_first']:.3f} -> {measured['train_loss_last']:.3f}"
     )
 
-    # 4. Evaluate on held-out reviews: accuracy and macro-F1 (both classes count equally).
+# %% [markdown]
+# 4. Evaluate on held-out reviews: accuracy and macro-F1 (both classes count equally).
+
+# %%
+with running():
     metrics = evaluate(prep)
     print(f"After fine-tuning:  accuracy {metrics['accuracy']:.3f}, macro-F1 {metrics['f1']:.3f}")
     print(f"confusion matrix (rows true, columns predicted): {metrics['confusion_matrix']}")
 
-    # 5. Save: safetensors weights, tokenizer, metrics.json, plots and the exact settings,
-    #    written to a temporary folder and moved into place only when complete.
+# %% [markdown]
+# 5. Save: safetensors weights, tokenizer, metrics.json, plots and the exact settings,
+#    written to a temporary folder and moved into place only when complete.
+
+# %%
+with running():
     run_dir = save_run(prep, measured, metrics, baseline)
     print(f"saved {run_dir}/ : {', '.join(sorted(p.name for p in run_dir.iterdir()))}")
 
-    # 6. Try it: reload from disk, as `day3 predict` does, on sentences it never saw. Negation
-    #    and mixed opinions are where bag-of-words models fail and fine-tuned encoders shine.
+# %% [markdown]
+# 6. Try it: reload from disk, as `day3 predict` does, on sentences it never saw. Negation
+#    and mixed opinions are where bag-of-words models fail and fine-tuned encoders shine.
+
+# %%
+with running():
     from day3.classifier.predict import load_classifier_folder, predict
 
     model, tokenizer = load_classifier_folder(run_dir)

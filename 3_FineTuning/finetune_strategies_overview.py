@@ -18,6 +18,10 @@ of steps and the same seed; only the learning rate follows the strategy.
 import sys
 from pathlib import Path
 
+# %% active="ipynb"
+# __file__ = "finetune_strategies_overview.py"  # no __file__ in a notebook: the lesson beside it
+
+# %%
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout too
 from day3.core.lesson import kit_python, lesson_output, running  # noqa: E402
 
@@ -48,6 +52,7 @@ if args.epochs is None:
 # does; multitask is full fine-tuning with a second loss, so it takes full's.
 EMBEDDED_ROW_LR = {**LEARNING_RATES["embedded"], "multitask": LEARNING_RATES["embedded"]["full"]}
 
+# %% [markdown]
 # 1. The rows, and what each one changes in the model.
 #
 #    Single-task vs multi-task. `full` is single-task fine-tuning: every weight moves to serve
@@ -73,10 +78,14 @@ EMBEDDED_ROW_LR = {**LEARNING_RATES["embedded"], "multitask": LEARNING_RATES["em
 #    pairs) before and after. Half the STS-B pairs probe every row; the other half is what
 #    `multitask` trains on, so no row is scored on pairs it has seen. Without STS-B (offline,
 #    no mirror) those columns say n/a and the multi-task row is skipped.
+
+# %% [markdown]
+# 2. Train every row, measure, save the report (comparison.json, .md, .png).
+
+# %%
 with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `interrupted`
     from day3.compare.run import compare_strategies
 
-    # 2. Train every row, measure, save the report (comparison.json, .md, .png).
     config = build(
         CompareConfig,
         args,
@@ -86,11 +95,17 @@ with running():  # a mistake in the input: one line `error: …`; Ctrl-C: `inter
     )
     report = compare_strategies(config)
 
+# %% [markdown]
 # 3. The table (comparison.md holds it with its notes; comparison.png plots accuracy against
 #    the share of parameters trained).
+
+# %%
 print((output / "comparison.md").read_text())
 
+# %% [markdown]
 # 4. What to notice, read off this run's numbers.
+
+# %%
 rows = {r["strategy"]: r for r in report["rows"]}
 print("What to notice:")
 best = max(rows.values(), key=lambda r: r["accuracy"])

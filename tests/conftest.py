@@ -11,6 +11,11 @@ from pathlib import Path
 os.environ["DAY3_OFFLINE"] = "1"  # before day3 (and so before any HF library) is imported
 os.environ.setdefault("DAY3_CACHE", tempfile.mkdtemp(prefix="day3-test-cache-"))
 MIRROR = os.environ.pop("DAY3_DATA_DIR", None)  # unit tests must not depend on the mirror
+if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):  # `pytest -n N`: the cores split N ways
+    _workers = int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
+    _threads = max(1, (os.cpu_count() or 1) // _workers)
+    os.environ.setdefault("OMP_NUM_THREADS", str(_threads))  # before torch is imported; the
+    os.environ.setdefault("MKL_NUM_THREADS", str(_threads))  # subprocesses inherit it too
 
 import pytest  # noqa: E402
 

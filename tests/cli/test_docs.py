@@ -29,11 +29,18 @@ def documents() -> dict[str, str]:
 
 
 def shell_lines(text: str) -> list[str]:
-    """Lines a reader types: in ```fenced``` blocks of Markdown, indented lines of a docstring."""
-    if "```" in text:
-        blocks = re.findall(r"```(?:bash|sh|shell|console)?\n(.*?)```", text, flags=re.S)
-        return [line for block in blocks for line in block.splitlines()]
-    return [line for line in text.splitlines() if line.startswith("    ")]
+    """Lines a reader types: in ```fenced``` shell blocks of Markdown (read fence by fence, so
+    a ```python block's closing fence never opens one), indented lines of a docstring."""
+    if "```" not in text:
+        return [line for line in text.splitlines() if line.startswith("    ")]
+    lines, language = [], None  # None: outside a block
+    for line in text.splitlines():
+        fence = line.strip()
+        if fence.startswith("```"):
+            language = fence[3:].strip().split(" ")[0] if language is None else None
+        elif language in ("", "bash", "sh", "shell", "console"):
+            lines.append(line)
+    return lines
 
 
 def day3_commands(text: str) -> list[str]:

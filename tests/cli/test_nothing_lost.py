@@ -14,7 +14,7 @@ import pytest
 
 from day3.cli.main import main
 from day3.core.runs import MARKER
-from tests.conftest import write_jsonl
+from tests.conftest import ROOT, write_jsonl
 
 POS = ["a wonderful film", "i loved it", "brilliant fun", "superb acting", "a warm delight"]
 NEG = ["a dull mess", "i hated it", "boring and long", "terrible acting", "a tedious slog"]
@@ -66,6 +66,16 @@ VERBS = {
     ),
     "push-dry-run": (lambda i: ["push", i["run"], "--repo-id", "me/tiny"], "--dry-run"),
     "build-mini-flan": (lambda i: ["build-mini-flan"], "--output"),
+    "summary": (lambda i: ["summary", i["run"].parent], "--output"),
+    "check": (
+        lambda i: ["check", ROOT / "4_WrapUpAndDemo/final_exercise.py", "--no-end-to-end"],
+        "--output",
+    ),
+    "journey": (lambda i: ["journey", "--model", i["model"], "--data", i["data"]], "--output"),
+    "bench-training": (
+        lambda i: ["bench-training", "--model", i["model"], "--rows", "dynamic-padding"],
+        "--output",
+    ),
 }
 NO_OVERWRITE = {"build-mini-flan"}  # it has --force, which rebuilds only a build
 
@@ -92,7 +102,7 @@ def place(case: str, tmp: Path, inputs: dict) -> tuple[Path, list[str], str]:
         out = tmp / "mine"
         out.mkdir()
         (out / "thesis.txt").write_text("three years of work")
-        return out, [], r"exists and is not (empty; choose another|a mini-FLAN build)"
+        return out, [], r"exists and is not (empty; choose another|a mini-FLAN build)|holds thesis"
     if case == "holds-runs-with-overwrite":
         fake_run(tmp / "runs" / "sentiment")
         return tmp / "runs", ["--overwrite"], r"holds other day3 outputs|not a mini-FLAN build"

@@ -1,12 +1,15 @@
-"""Every lesson, run as a learner runs it: the `--smoke` command its own docstring gives, typed
-into a fresh shell (a plain `python` first on PATH, no virtualenv activated), twice in a row,
-from the root of a checkout. Each run must end well and leave what the lesson says it makes; the
-second must replace the first's output rather than refuse it. What a learner reads must be
+"""Every lesson, run as a learner runs it, twice in a row: first the `--smoke` command its own
+docstring gives, typed into a fresh shell (a plain `python` first on PATH, no virtualenv
+activated) at the root of a checkout; then as the Jupyter notebook jupytext makes of it, in a
+kernel started beside it, with the same arguments from DAY3_LESSON_ARGS. Each run must end well
+and leave what the lesson says it makes; the second must replace the first's output rather
+than refuse it. What a learner reads must be
 readable: no tracebacks, no raw log dicts, no carriage-return progress bars in a log file."""
 
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import shlex
@@ -49,10 +52,35 @@ PRODUCES = {
         [MARKER, "forgetting.json", "forgetting.png"],
         "average forgetting",
     ),
+    "2_TrainingLLMs/llm_training_overview.py": (
+        "runs/llm_training_overview",
+        ["full/model.safetensors", "lora/adapter/adapter_config.json", "frozen/metrics.json"],
+        "recommendation:",
+    ),
     "2_TrainingLLMs/training_optimizations.py": (
         "runs/training_optimizations",
         [MARKER, "bench_training.json", "bench_training.png"],
         "two-jobs: each of two jobs at once",
+    ),
+    "4_WrapUpAndDemo/course_summary.py": (
+        "runs/course_summary/summary",
+        [MARKER, "summary.md", "summary.html", "summary.json"],
+        "What to notice:",
+    ),
+    "4_WrapUpAndDemo/demo_app.py": (
+        "runs/demo_app",
+        [MARKER, "model.safetensors"],
+        "same as the kit's predictor on that folder: yes",
+    ),
+    "4_WrapUpAndDemo/final_exercise.py": (
+        "runs/final-exercise",
+        [MARKER, "check.json"],
+        "saved in runs/final-exercise/check.json",
+    ),
+    "4_WrapUpAndDemo/journey_demo.py": (
+        "runs/journey",
+        ["report/report.html", "run/model.safetensors", "upload/README.md"],
+        "report:",
     ),
     "3_FineTuning/distilbert_finetuning.py": (
         "runs/sentiment",
@@ -100,7 +128,7 @@ def checkout(tmp_path_factory) -> Path:
     """A fresh checkout's layout: the lessons as files, src/ and .venv/ of this one."""
     root = tmp_path_factory.mktemp("checkout")
     for folder in {p.parent for p in LESSONS}:
-        shutil.copytree(folder, root / folder.name)
+        shutil.copytree(folder, root / folder.name, ignore=shutil.ignore_patterns("*.ipynb"))
     (root / "src").symlink_to(ROOT / "src")
     (root / ".venv").symlink_to(Path(sys.prefix))
     return root
@@ -127,31 +155,53 @@ def assert_readable(err: str) -> None:
     assert "FutureWarning" not in err and "DeprecationWarning" not in err
 
 
+def run_script(command: str, checkout: Path, env: dict) -> str:
+    result = subprocess.run(
+        ["bash", "-c", command], cwd=checkout, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, f"as a script: {result.stderr[-3000:]}"
+    assert_readable(result.stderr)
+    return result.stdout + result.stderr
+
+
+def run_as_notebook(lesson: Path, command: str, checkout: Path) -> str:
+    """The lesson's notebook in a kernel started in its folder, the command's arguments given
+    through DAY3_LESSON_ARGS; the kernel must have looked like the script to the lesson."""
+    from day3.core.lesson import LESSON_ARGS
+    from tests.lessons.notebook_runner import PROBE, notebook_args, outputs_text, run_notebook
+
+    env, args = notebook_args(command)
+    copy = checkout / lesson.relative_to(ROOT)
+    nb = run_notebook(copy, copy.parent, {**env, LESSON_ARGS: shlex.join(args)})
+    text = outputs_text(nb)
+    assert all(c.execution_count for c in nb.cells if c.cell_type == "code")
+    assert "Traceback" not in text, text[-3000:]
+    probe = json.loads(text.split(PROBE, 1)[1].splitlines()[0])
+    assert probe["argv"] == [str(copy.resolve()), *args], probe  # `python LESSON ARGS`
+    assert probe["file"] == str(copy.resolve()) and Path(probe["cwd"]) == checkout.resolve()
+    assert probe["smoke"] is True  # the lesson took its arguments from DAY3_LESSON_ARGS
+    return text
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
-def test_lesson_runs_as_its_docstring_says_twice_from_a_fresh_shell(lesson, checkout, tmp_path):
+def test_lesson_runs_as_its_docstring_says_then_as_a_notebook(lesson, checkout, tmp_path):
     name = str(lesson.relative_to(ROOT))
     folder, files, needle = PRODUCES[name]
     command = smoke_command(lesson)
     env = fresh_shell(tmp_path)
     shutil.rmtree(checkout / "runs", ignore_errors=True)
     stamps = []
-    for attempt in (1, 2):
-        result = subprocess.run(
-            ["bash", "-c", command],
-            cwd=checkout,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert result.returncode == 0, f"run {attempt}: {result.stderr[-3000:]}"
-        assert_readable(result.stderr)
-        assert needle in result.stdout + result.stderr, result.stdout[-2000:]
+    for attempt in ("as a script", "as a notebook"):
+        if attempt == "as a script":
+            said = run_script(command, checkout, env)
+        else:
+            said = run_as_notebook(lesson, command, checkout)
+        assert needle in said, f"{attempt}: {said[-2000:]}"
         out = checkout / folder
         missing = [f for f in files if not (out / f).exists()]
-        assert not missing, f"run {attempt}: {missing} not in {sorted(os.listdir(out))}"
-        marker = read_marker(out) or read_marker(out / files[0].split("/")[0])
+        assert not missing, f"{attempt}: {missing} not in {sorted(os.listdir(out))}"
+        marker = read_marker(out) or (files and read_marker(out / files[0].split("/")[0]))
         if marker:
             stamps.append(marker["written"])
     assert not list(checkout.rglob("*.partial"))

@@ -24,11 +24,17 @@ from day3.core.env import configure
 from day3.core.errors import UserError
 from day3.core.flags import Parser, add_flags, build
 from day3.core.ui import is_main_process
+from day3.estimate.config import EstimateConfig
+from day3.exercise.check import CheckConfig
 from day3.forgetting.encoder import EncoderForgettingConfig
 from day3.forgetting.seq2seq import Seq2SeqForgettingConfig
 from day3.hub.push import PushConfig
+from day3.journey.config import JourneyConfig
 from day3.miniflan.build import BuildConfig
 from day3.overview.collect import OverviewConfig
+from day3.report.config import ReportConfig
+from day3.serve.config import ServeConfig
+from day3.summary.collect import SummaryConfig
 from day3.training.bench import BenchConfig
 
 SUMMARY = ("strategy", "train_seconds", "samples_per_second", "peak_memory_mb")
@@ -110,6 +116,47 @@ def bench_training(config: BenchConfig) -> None:
     print(markdown(run_bench(config)))
 
 
+def journey(config: JourneyConfig) -> None:
+    from day3.journey.run import run_journey
+
+    report = run_journey(config)
+    print(json.dumps({"output": str(config.output), "timings": report["timings"]}))
+
+
+def estimate(config: EstimateConfig) -> None:
+    from day3.estimate.report import estimate_command
+
+    estimate_command(config)
+
+
+def check(config: CheckConfig) -> None:
+    from day3.exercise.check import run_check
+
+    run_check(config)
+
+
+def report(config: ReportConfig) -> None:
+    from day3.report.run import run_report
+
+    manifest = run_report(config)
+    missing = sorted(n for n, e in manifest["files"].items() if e["missing"])
+    print(json.dumps({"output": manifest["output"], "files": len(manifest["files"]),
+                      "missing": missing, "changed": manifest["changed"]}))  # fmt: skip
+
+
+def serve(config: ServeConfig) -> None:
+    from day3.serve.app import run_serve
+
+    run_serve(config)
+
+
+def summary(config: SummaryConfig) -> None:
+    from day3.summary.collect import run_summary
+    from day3.summary.render import markdown
+
+    sys.stdout.write(markdown(run_summary(config)))
+
+
 def overview(config: OverviewConfig) -> None:
     from day3.overview.collect import overview as collect
 
@@ -132,6 +179,8 @@ class Verb:
 
 
 VERBS = (
+    Verb("journey", "the day in one run: data, zero-shot, LoRA, evaluate, forgetting, ship, "
+         "report", JourneyConfig, journey),
     Verb("finetune-classifier", "fine-tune a text classifier (full, lora, ia3, ...)",
          ClassifierJob, finetune_classifier),
     Verb("eval-classifier", "accuracy and macro-F1 of a run on a labelled file",
@@ -139,7 +188,7 @@ VERBS = (
     Verb("predict", "label and probability for each text", PredictConfig, predict),
     Verb("build-mini-flan", "build the offline Flan-T5 stand-in (cached)",
          BuildConfig, build_mini_flan),
-    Verb("forgetting encoder", "fine-tune an encoder several ways; STS-B before vs after",
+    Verb("forgetting encoder", "fine-tune an encoder several ways; STS before vs after",
          EncoderForgettingConfig, forgetting_encoder),
     Verb("forgetting seq2seq", "fine-tune an instruction-tuned T5; old tasks before vs after",
          Seq2SeqForgettingConfig, forgetting_seq2seq),
@@ -151,6 +200,16 @@ VERBS = (
          ThroughputConfig, throughput),
     Verb("bench-training", "what each training optimization buys here, measured row by row",
          BenchConfig, bench_training),
+    Verb("estimate", "memory and compute of a fine-tuning setting, on paper (--measure: and here)",
+         EstimateConfig, estimate),
+    Verb("check", "grade the final exercise on hidden cases; the score is saved in "
+         "runs/final-exercise", CheckConfig, check),
+    Verb("serve", "a local web app on a run: Predict (label, probabilities) and Train tabs",
+         ServeConfig, serve),
+    Verb("summary", "the course recap from your run folders: numbers, tables, exercise score, "
+         "takeaways, reading", SummaryConfig, summary),
+    Verb("report", "every number, table and figure of the slides and notes, from your runs",
+         ReportConfig, report),
     Verb("overview", "versions, Hub, caches, mirror, embedded models", OverviewConfig, overview),
 )  # fmt: skip
 GROUPS = {"forgetting": "measure what fine-tuning makes a model forget"}
