@@ -36,11 +36,13 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(PY) 4_WrapUpAndDemo/journey_demo.py
 
+# One worker per core (pytest-xdist); each worker's torch gets cores / workers threads
+# (tests/conftest.py), so the workers never fight over the cores.
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 test-fast: setup
-	$(PY) -m pytest -m "not slow and not integration"
+	$(PY) -m pytest -n auto -m "not slow and not integration"
 
 # Every lesson as a Jupyter notebook, beside its .py (the .py is the source: edit it, then remake
 # them). --update keeps the outputs of a notebook already run; git ignores the .ipynb files.

@@ -3,7 +3,9 @@ every input tiny (under a minute on 2 cores), so it runs once, in-process, and i
 
 While editing the decks, `DAY3_TEST_SMOKE_REPORT=FOLDER` reuses a smoke report already made
 (`day3 report --smoke --output FOLDER`) instead of making one: seconds instead of a minute. The
-default run always makes its own."""
+default run always makes its own, once: under `pytest -n N` the workers share one, made by the
+first worker that asks while the others wait on a file lock (pytest-xdist's documented way to
+share a session fixture)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,22 @@ def smoke_report(root: Path) -> dict:
             from day3.report.config import ReportConfig
             from day3.report.run import run_report
 
-            config = ReportConfig(smoke=True, output=Path(root) / "generated")
-            _CACHE["manifest"] = run_report(config)
+            from filelock import FileLock
+
+            output = Path(root) / "generated"
+            with FileLock(str(output) + ".lock"):
+                made = output / "manifest.json"
+                if made.is_file():  # another worker made it
+                    manifest = json.loads(made.read_text(encoding="utf-8"))
+                    _CACHE["manifest"] = {**manifest, "output": str(output)}
+                else:
+                    _CACHE["manifest"] = run_report(ReportConfig(smoke=True, output=output))
     return _CACHE["manifest"]
+
+
+def shared_root(tmp_path_factory) -> Path:
+    """A folder every xdist worker of this session sees (the parent of the workers' own)."""
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "smoke-report"
+    root.mkdir(exist_ok=True)
+    return root
