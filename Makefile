@@ -39,10 +39,10 @@ demo: setup
 # One worker per core (pytest-xdist); each worker's torch gets cores / workers threads
 # (tests/conftest.py), so the workers never fight over the cores.
 test: setup
-	$(PY) -m pytest -n auto
+	$(PY) -m pytest -n auto --dist worksteal
 
 test-fast: setup
-	$(PY) -m pytest -n auto -m "not slow and not integration"
+	$(PY) -m pytest -n auto --dist worksteal -m "not slow and not integration"
 
 # Every lesson as a Jupyter notebook, beside its .py (the .py is the source: edit it, then remake
 # them). --update keeps the outputs of a notebook already run; git ignores the .ipynb files.

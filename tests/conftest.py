@@ -10,7 +10,11 @@ from pathlib import Path
 
 os.environ["DAY3_OFFLINE"] = "1"  # before day3 (and so before any HF library) is imported
 os.environ.setdefault("DAY3_CACHE", tempfile.mkdtemp(prefix="day3-test-cache-"))
-MIRROR = os.environ.pop("DAY3_DATA_DIR", None)  # unit tests must not depend on the mirror
+# Unit tests must not depend on the mirror: it is taken out of the environment and kept for the
+# integration tests (in DAY3_TEST_MIRROR too, for the `pytest -n` workers started after this).
+MIRROR = os.environ.pop("DAY3_DATA_DIR", None) or os.environ.get("DAY3_TEST_MIRROR")
+if MIRROR:
+    os.environ["DAY3_TEST_MIRROR"] = MIRROR
 if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):  # `pytest -n N`: the cores split N ways
     _workers = int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
     _threads = max(1, (os.cpu_count() or 1) // _workers)

@@ -24,10 +24,10 @@ def smoke_report(root: Path) -> dict:
             manifest = json.loads((Path(reuse) / "manifest.json").read_text(encoding="utf-8"))
             _CACHE["manifest"] = {**manifest, "output": reuse}
         else:
+            from filelock import FileLock
+
             from day3.report.config import ReportConfig
             from day3.report.run import run_report
-
-            from filelock import FileLock
 
             output = Path(root) / "generated"
             with FileLock(str(output) + ".lock"):

@@ -144,9 +144,10 @@ def test_one_job_at_a_time_seen_alike_by_every_server_and_stopped_by_ctrl_c(
     with pytest.raises(Busy):
         other.start(**SETTINGS)
     assert other.stop() == "job-001: stopping"
-    stopped = wait_for(board, lambda s: s.state == "stopped")
+    ended = tmp_path / "ws/job-001/exit.json"  # written by the watcher just after the exit
+    stopped = wait_for(board, lambda s: s.state == "stopped" and ended.is_file())
     assert stopped.message == "interrupted" and stopped.run is None
-    assert json.loads((tmp_path / "ws/job-001/exit.json").read_text())["returncode"] == 130
+    assert json.loads(ended.read_text())["returncode"] == 130
     assert board.stop() == "no job is training"
     assert board.start(**SETTINGS).name == "job-002"  # free again
     board.stop_own(timeout=5)

@@ -272,6 +272,15 @@ def _precious(path: Path) -> bool:
     )
 
 
+def read_json_object(path: Path) -> dict:
+    """A JSON object from `path`; {} when the file is absent, unreadable or not an object."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def write_json(path: Path, obj) -> Path:
     path.write_text(json.dumps(obj, indent=2, default=str) + "\n", encoding="utf-8")
     return path

@@ -98,10 +98,14 @@ def _fits(e: Estimate) -> str:
 
 def compared_bytes(e: Estimate) -> int:
     """What the measured peak is compared with: on a GPU, max_memory_allocated sees tensors
-    only, not the CUDA context (the runtime baseline)."""
+    only, not the CUDA context (the runtime baseline). On a CPU, the estimate with this
+    machine's own baseline (the child's RSS before it loads a model) in place of the typical
+    one: the libraries' resident size depends on their versions, not on the setting."""
     m = e.measured or {}
     if m.get("peak_kind") == "max_memory_allocated":
         return e.total_bytes - e.runtime_bytes
+    if m.get("baseline_bytes"):
+        return e.total_bytes - e.runtime_bytes + m["baseline_bytes"]
     return e.total_bytes
 
 

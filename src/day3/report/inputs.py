@@ -7,13 +7,12 @@ holds that kind (`runs/sentiment` for the sentiment lesson), else another folder
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from day3.core.runs import read_marker
+from day3.core.runs import read_json_object, read_marker
 
 SKIP = {"hf_cache", "checkpoints", "adapter", "node_modules", ".git"}
 
@@ -26,11 +25,7 @@ class Output:
 
     def json(self, name: str) -> dict:
         """One of the output's JSON files, {} when absent or unreadable."""
-        try:
-            data = json.loads((self.path / name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        return read_json_object(self.path / name)
 
 
 @dataclass

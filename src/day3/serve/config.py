@@ -6,7 +6,6 @@ safe to leave open (input length, queue size, concurrency, upload size, one trai
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 from day3.core import checks
 from day3.core.errors import UserError
 from day3.core.flags import option
-from day3.core.runs import enclosing_output, read_marker
+from day3.core.runs import enclosing_output, read_json_object, read_marker
 
 CLASSIFIER_KIND = "classifier-run"  # day3.classifier.train.RUN_KIND, the marker's kind
 JOB_RUN = "run"  # a Train-tab job's run folder: WORKSPACE/<job>/run
@@ -38,7 +37,7 @@ def run_kind(folder: Path) -> str:
         if marker.get("state") != "complete":
             raise UserError(f"{folder} is an unfinished run; train it again or pick another")
         return "classifier"
-    config = _json(folder / "config.json")
+    config = read_json_object(folder / "config.json")
     if config.get("is_encoder_decoder") and (folder / "model.safetensors").is_file():
         return "seq2seq"
     what = f"a day3 '{marker['kind']}' output" if marker else "not a day3 run"
@@ -46,14 +45,6 @@ def run_kind(folder: Path) -> str:
         f"{folder} is {what}; pass a classifier run folder (written by "
         "`day3 finetune-classifier`) or a seq2seq model folder (a mini-FLAN build)"
     )
-
-
-def _json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def is_address(host: str) -> bool:

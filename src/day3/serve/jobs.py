@@ -34,7 +34,7 @@ from pathlib import Path
 from day3.classifier.strategies import StrategyConfig
 from day3.core import checks
 from day3.core.errors import UserError
-from day3.core.runs import read_marker, write_json
+from day3.core.runs import read_json_object, read_marker, write_json
 from day3.serve.config import CLASSIFIER_KIND, JOB_RUN
 from day3.serve.uploads import check_upload_size, upload_suffix
 
@@ -173,14 +173,6 @@ def pid_alive(pid: int | None) -> bool:
         return False
 
 
-def _json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def _tail(path: Path) -> str:
     try:
         with open(path, "rb") as f:
@@ -192,7 +184,7 @@ def _tail(path: Path) -> str:
 
 def read_status(folder: Path) -> JobStatus:
     """A job's state from its folder alone (nothing held in memory)."""
-    job, ended = _json(folder / "job.json"), _json(folder / "exit.json")
+    job, ended = read_json_object(folder / "job.json"), read_json_object(folder / "exit.json")
     log = _tail(folder / "log.txt")
     step, total, losses = parse_log(log)
     run = Path(job["run"]) if job.get("run") else folder / JOB_RUN
