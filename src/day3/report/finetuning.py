@@ -4,7 +4,7 @@ encoder forgets, and what each PEFT method trains (counted by peft on the embedd
 from __future__ import annotations
 
 from day3.report.sections import COMPUTED, Section, Sink, placeholder, source_line, table
-from day3.report.training import forgetting_results, forgetting_table, is_encoder_report
+from day3.report.training import is_encoder_report, write_forgetting
 
 
 def _sentiment(found, inputs, sink: Sink) -> None:
@@ -110,16 +110,9 @@ ENCODER_KEYS = ("full", "lora", "frozen")
 
 
 def _encoder(found, inputs, sink: Sink) -> None:
-    from day3.forgetting.report import plot_learn_forget
-
-    results = forgetting_results(found)
     s = found.json("forgetting.json").get("settings", {})
     extra = f"; probe {s.get('probe')} ({s.get('n_probe_pairs')} pairs, {s.get('probe_source')})"
-    sink.text(
-        "tables/forgetting_encoder.md",
-        forgetting_table(results) + "\n\n" + source_line(inputs, found, extra),
-    )
-    plot_learn_forget(results, sink.figure("figures/forgetting_encoder.png"))
+    results = write_forgetting(found, inputs, sink, "forgetting_encoder", extra)
     for key in ENCODER_KEYS:
         named = [r for r in results if r.strategy.split(":")[0] == key]
         hit = next((r for r in named if r.strategy == "lora:16"), named[0] if named else None)

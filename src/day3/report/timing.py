@@ -8,7 +8,6 @@ replaces it). The slides quote these times; a lesson never timed says so instead
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import subprocess
@@ -17,7 +16,7 @@ import time
 from pathlib import Path
 
 from day3.core.errors import UserError
-from day3.core.runs import RunFolder, write_json, writing
+from day3.core.runs import RunFolder, read_json_object, write_json, writing
 from day3.core.ui import say
 
 KIND = "lesson-timing"
@@ -139,9 +138,8 @@ def read_records(folders: list[Path]) -> dict[str, dict]:
     """stem -> timing record, from the lesson-timing outputs found (the newest wins)."""
     found: dict[str, dict] = {}
     for folder in folders:
-        try:
-            rec = json.loads((folder / "timing.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        rec = read_json_object(folder / "timing.json")
+        if not rec:
             continue
         key = stem(rec.get("lesson", folder.name))
         if key not in found or rec.get("date", "") >= found[key].get("date", ""):

@@ -270,17 +270,23 @@ def strategy_numbers(results, prefix: str, sink: Sink, keys: tuple[str, ...]) ->
 S2S_KEYS = ("full", "lora", "replay", "low-lr")
 
 
-def _seq2seq(found, inputs, sink: Sink) -> None:
+def write_forgetting(found, inputs, sink: Sink, name: str, extra: str) -> list:
+    """A forgetting report's table (`tables/NAME.md`, with its source line + `extra`) and its
+    learn-forget plot (`figures/NAME.png`); its results, for the numbers."""
     from day3.forgetting.report import plot_learn_forget
 
     results = forgetting_results(found)
+    sink.text(
+        f"tables/{name}.md", forgetting_table(results) + "\n\n" + source_line(inputs, found, extra)
+    )
+    plot_learn_forget(results, sink.figure(f"figures/{name}.png"))
+    return results
+
+
+def _seq2seq(found, inputs, sink: Sink) -> None:
     s = found.json("forgetting.json").get("settings", {})
     extra = f"; model {s.get('model')}, {s.get('steps')} steps per strategy"
-    sink.text(
-        "tables/forgetting_seq2seq.md",
-        forgetting_table(results) + "\n\n" + source_line(inputs, found, extra),
-    )
-    plot_learn_forget(results, sink.figure("figures/forgetting_seq2seq.png"))
+    results = write_forgetting(found, inputs, sink, "forgetting_seq2seq", extra)
     strategy_numbers(results, "forgetting_seq2seq", sink, S2S_KEYS)
 
 
