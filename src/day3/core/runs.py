@@ -33,14 +33,19 @@ from day3.core.errors import UserError
 MARKER = "day3-output.json"
 
 
+def read_json_object(path: Path) -> dict:
+    """A JSON object from `path`; {} when the file is absent, unreadable or not an object."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def read_marker(folder: Path) -> dict | None:
     """The marker of a folder the kit wrote, or None (not a day3 output, or unreadable)."""
-    path = Path(folder) / MARKER
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and "kind" in data else None
+    data = read_json_object(Path(folder) / MARKER)
+    return data if "kind" in data else None
 
 
 def is_kit_output(folder: Path) -> bool:
@@ -270,15 +275,6 @@ def _precious(path: Path) -> bool:
         or p in cwd.parents
         or (p / ".git").exists()
     )
-
-
-def read_json_object(path: Path) -> dict:
-    """A JSON object from `path`; {} when the file is absent, unreadable or not an object."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def write_json(path: Path, obj) -> Path:
