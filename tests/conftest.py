@@ -9,7 +9,12 @@ import tempfile
 from pathlib import Path
 
 os.environ["DAY3_OFFLINE"] = "1"  # before day3 (and so before any HF library) is imported
-os.environ.setdefault("DAY3_CACHE", tempfile.mkdtemp(prefix="day3-test-cache-"))
+# A private cache (models built on first use): one per test process. Under `pytest -n N` the
+# workers inherit the controller's environment, so each worker makes its own, unless the user
+# named one: two workers building, checking and loading the same cached models race.
+if "DAY3_CACHE" not in os.environ or os.environ.get("DAY3_TEST_OWN_CACHE") == "1":
+    os.environ["DAY3_CACHE"] = tempfile.mkdtemp(prefix="day3-test-cache-")
+    os.environ["DAY3_TEST_OWN_CACHE"] = "1"
 # Unit tests must not depend on the mirror: it is taken out of the environment and kept for the
 # integration tests (in DAY3_TEST_MIRROR too, for the `pytest -n` workers started after this).
 MIRROR = os.environ.pop("DAY3_DATA_DIR", None) or os.environ.get("DAY3_TEST_MIRROR")
