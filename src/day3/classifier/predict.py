@@ -45,7 +45,10 @@ def load_classifier_folder(folder: str | Path, allow_pickle: bool = False):
     else:
         from transformers import AutoModelForSequenceClassification
 
-        model = AutoModelForSequenceClassification.from_pretrained(
+        from day3.models.loading import from_pretrained
+
+        model = from_pretrained(
+            AutoModelForSequenceClassification,
             str(folder),
             # None lets --allow-pickle still prefer safetensors when both exist.
             use_safetensors=None if allow_pickle else True,
@@ -70,8 +73,13 @@ def _load_adapter(folder: Path):
     if not names:
         # Explicit False: left unset, transformers asks "run the custom code? [y/N]" on stdin
         # when the base model has an auto_map.
-        return AutoPeftModelForSequenceClassification.from_pretrained(
-            str(folder), use_safetensors=True, trust_remote_code=False
+        from day3.models.loading import from_pretrained
+
+        return from_pretrained(
+            AutoPeftModelForSequenceClassification,
+            str(folder),
+            use_safetensors=True,
+            trust_remote_code=False,
         )
     from day3.models.catalogue import resolve_model
     from day3.models.loading import load_classifier

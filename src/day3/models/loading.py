@@ -6,6 +6,7 @@ and the loaders (tokenizer, classifier, seq2seq) turn their errors into one line
 from __future__ import annotations
 
 import json
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -121,6 +122,30 @@ def _read_json(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+# transformers 5 builds a model for `from_pretrained` with `PreTrainedModel.tie_weights`
+# swapped for a no-op *on the class* and puts the original back afterwards. Two loads in two
+# threads at once can put the no-op back for good: every later T5 in that process keeps its
+# tied embeddings (encoder/decoder embed_tokens, lm_head) on the meta device, with no data.
+# The demo app loads models in request threads, so in this process loads take turns.
+_ONE_LOAD_AT_A_TIME = threading.RLock()
+
+
+def from_pretrained(loader, path: str, **kwargs):
+    """`loader.from_pretrained(path, **kwargs)`, one load at a time in this process; a model
+    that still has weights on the meta device (tying broken by someone else) is refused."""
+    with _ONE_LOAD_AT_A_TIME:
+        model = loader.from_pretrained(path, **kwargs)
+    empty = [name for name, p in model.named_parameters() if p.device.type == "meta"]
+    if empty:
+        raise RuntimeError(
+            f"{path} loaded with {len(empty)} weights left empty ({', '.join(empty[:3])}): "
+            "transformers' weight tying was switched off in this process, most likely by two "
+            "models loading at once in two threads; load models through day3.models.loading "
+            "(one at a time) and restart the process"
+        )
+    return model
+
+
 def read_model_type(path: str) -> str:
     """`model_type` from config.json ("bert", "distilbert", "t5", …); adapters report their base."""
     folder = Path(path)
@@ -152,7 +177,8 @@ def load_classifier(path: str, id2label: dict[int, str], allow_pickle: bool = Fa
     level = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()  # "newly initialized classifier" is expected, not news
     try:
-        return AutoModelForSequenceClassification.from_pretrained(
+        return from_pretrained(
+            AutoModelForSequenceClassification,
             path,
             num_labels=len(id2label),
             id2label=id2label,
@@ -178,8 +204,8 @@ def load_seq2seq(path: str | Path):
 
     if Path(path).is_dir():
         check_model_folder(Path(path))
-    model = AutoModelForSeq2SeqLM.from_pretrained(
-        str(path), use_safetensors=True, trust_remote_code=False
+    model = from_pretrained(
+        AutoModelForSeq2SeqLM, str(path), use_safetensors=True, trust_remote_code=False
     )
     return model, load_tokenizer(str(path))
 

@@ -51,10 +51,11 @@ def _load():
     from transformers import AutoModel, AutoTokenizer
 
     from day3.models.catalogue import resolve_model
+    from day3.models.loading import from_pretrained
 
     path = resolve_model("minilm").path  # embedded, sha256-verified
-    model = AutoModel.from_pretrained(
-        path, attn_implementation="eager", use_safetensors=True, trust_remote_code=False
+    model = from_pretrained(
+        AutoModel, path, attn_implementation="eager", use_safetensors=True, trust_remote_code=False
     )
     return model.eval(), AutoTokenizer.from_pretrained(path, trust_remote_code=False)
 
