@@ -197,3 +197,31 @@ def test_eval_and_predict_on_missing_run(capsys, tmp_path):
     (tmp_path / "empty").mkdir()
     code, _, err = run(capsys, "eval-classifier", tmp_path / "empty", __file__)
     assert_user_error(code, err, "not a model folder")
+
+
+def _verbs(parser, path=()):
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _verbs(sub, (*path, name))
+    if path:
+        yield path
+
+
+def test_every_verb_prints_its_help(capsys):
+    """`--help` of each verb prints (a `%` in a help text once crashed argparse's formatter),
+    with each percent sign shown once."""
+    from day3.cli.main import build_parser
+
+    verbs = list(_verbs(build_parser()))
+    assert ("bench-training",) in verbs and ("forgetting", "encoder") in verbs
+    assert len(verbs) >= 15
+    for verb in verbs:
+        code, out, _ = run(capsys, *verb, "--help")
+        assert code == 0 and out.startswith("usage: day3 " + " ".join(verb)), verb
+        assert "%%" not in out, verb
+    out = " ".join(run(capsys, "bench-training", "--help")[1].split())
+    assert "(for the time to 85%) (default: 25)" in out
+    assert "default: 10% of --data held out" in out

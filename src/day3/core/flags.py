@@ -180,11 +180,13 @@ def _reader(tp):
 
 
 def _help(text: str, default, tp) -> str:
-    if default in (None, False, "", ()) or _plain(tp) is bool:
-        return text
-    shown = getattr(default, "label", default)  # a StrategyConfig shows as `lora:16`
-    shown = ",".join(shown) if isinstance(shown, (tuple, list)) else shown
-    return f"{text} (default: {shown})".replace("%", "%%")
+    """The help line: `text` as written (a `%` is a percent sign, argparse's `%(default)s`
+    templates are not used) and the default, unless there is nothing to show."""
+    if not (default in (None, False, "", ()) or _plain(tp) is bool):
+        shown = getattr(default, "label", default)  # a StrategyConfig shows as `lora:16`
+        shown = ",".join(shown) if isinstance(shown, (tuple, list)) else shown
+        text = f"{text} (default: {shown})"
+    return text.replace("%", "%%")
 
 
 def build(cls, args: argparse.Namespace, **overrides):

@@ -72,7 +72,7 @@ class BenchConfig:
     batch_size: int = option(32, help="sentences per optimizer step")
     max_length: int = option(128, help="tokens per text (the baseline pads to it)")
     seed: int = option(42, help="random seed, the same for every row")
-    eval_every: int = option(25, help="evaluate every N steps (for the time to 85%%)")
+    eval_every: int = option(25, help="evaluate every N steps (for the time to 85%)")
     output: Path = option(Path("runs/bench-training"), required=True, help="report folder")
     overwrite: bool = option(False, help="replace a non-empty --output")
     replace_own: bool = False  # a lesson's default output
