@@ -11,7 +11,7 @@ import pytest
 from day3.core.errors import UserError
 from day3.training import rows as rows_module
 from day3.training.bench import BenchConfig, _mean, flops_per_token
-from day3.training.report import markdown, summary
+from day3.training.report import markdown, race, summary
 from day3.training.rows import RowSpec, run_row
 
 # tiny-bert (tests/conftest.py): hidden 32, FFN 64, 2 layers, a pooler. Counted by hand:
@@ -156,8 +156,27 @@ def test_markdown_names_every_row_and_the_speedup(two_rows):
         (dict(batch_size=2), "--batch-size"),
         (dict(epochs=float("inf")), "--epochs"),
         (dict(max_length=0), "--max-length"),
+        (dict(sharing_steps=-1), "--sharing-steps"),
     ],
 )
 def test_bad_settings_are_user_errors(bad, message, tmp_path):
     with pytest.raises(UserError, match=message):
         BenchConfig(output=tmp_path / "b", **bad)
+
+
+def test_a_two_jobs_row_trains_its_sharing_steps_only(tiny_bert, tmp_path):
+    """A throughput row: the first `sharing_steps` steps of the budget, no accuracy claimed."""
+    spec = RowSpec("two-jobs", "2 at once", jobs=2)
+    row = run_row(spec, _settings(tiny_bert, tmp_path, sharing_steps=2), PEAK)
+    assert row.steps == 2
+    assert row.accuracy is None and row.curve == [] and row.seconds_to_85 is None
+    whole = run_row(spec, _settings(tiny_bert, tmp_path / "b", sharing_steps=0), PEAK)
+    assert whole.steps == 4  # 64 sentences in steps of 16
+    assert len(whole.curve) == 2 and whole.accuracy is not None  # 4 steps, evaluated every 2
+
+
+def test_the_chart_races_to_the_baselines_accuracy_when_no_row_reaches_the_target():
+    reached = [{"seconds_to_85": 30.0, "seconds_to_baseline": 20.0}, {"seconds_to_85": None}]
+    assert race(reached, 0.85) == ("seconds_to_85", "85% validation accuracy")
+    missed = [{"seconds_to_85": None, "seconds_to_baseline": 20.0}, {"seconds_to_85": None}]
+    assert race(missed, 0.85)[0] == "seconds_to_baseline"

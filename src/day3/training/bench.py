@@ -15,6 +15,11 @@ and one sample budget for every row; each row changes one thing from the row abo
     two-jobs-stock      two bf16 trainings at once, stock torch/OpenMP threads (spinning)
     two-jobs            two bf16 trainings at once, the kit's defaults (day3.core.sharing)
 
+The two-jobs rows train the first `sharing_steps` steps of the budget only: they measure how
+much each job slows down while another runs (against the bf16 row alone), and with stock
+threads that slowdown is anything from 5x to 20x, so a whole budget there would take longer
+than every other row together.
+
 Per row: real (non-pad) tokens/s and samples/s, padding fraction, MFU against this machine's
 own GEMM peak (day3.training.peak, measured first), peak memory, validation accuracy after
 the budget and the training time to reach 85% (TARGET) (evaluated every N steps, the
@@ -66,13 +71,18 @@ class BenchConfig:
     """`day3 bench-training`: the rows, on one model, data set, seed and sample budget."""
 
     model: str = option("minilm", help="minilm | tiny-bert | FOLDER")
-    data: DataSpec = field(default_factory=lambda: DataSpec("auto", max_train_samples=9600))
+    data: DataSpec = field(default_factory=lambda: DataSpec("auto", max_train_samples=5120))
     rows: tuple[str, ...] = option(ROW_NAMES, parse=comma_list, help="comma-separated rows")
     epochs: float = option(1.0, help="passes over the sample budget")
     batch_size: int = option(32, help="sentences per optimizer step")
     max_length: int = option(128, help="tokens per text (the baseline pads to it)")
     seed: int = option(42, help="random seed, the same for every row")
-    eval_every: int = option(25, help="evaluate every N steps (for the time to 85%)")
+    eval_every: int = option(20, help="evaluate every N steps (for the time to 85%)")
+    sharing_steps: int = option(
+        40,
+        help="steps each job of a two-jobs row trains: these rows measure throughput while "
+        "sharing the machine (their recipe's accuracy is the bf16 row's); 0: the whole budget",
+    )
     output: Path = option(Path("runs/bench-training"), required=True, help="report folder")
     overwrite: bool = option(False, help="replace a non-empty --output")
     replace_own: bool = False  # a lesson's default output
@@ -91,6 +101,7 @@ class BenchConfig:
         checks.count("batch_size", self.batch_size, low=4)
         checks.count("max_length", self.max_length, 8, unit=" tokens")
         checks.count("eval_every", self.eval_every)
+        checks.count("sharing_steps", self.sharing_steps, low=0)
         checks.seed("seed", self.seed)
 
 

@@ -49,13 +49,14 @@ class RowResult:
     padding_fraction: float
     mfu: float | None  # of the measured peak of the row's dtype; None without a peak
     peak_memory_mb: float
-    accuracy: float  # validation accuracy after the whole budget
+    accuracy: float | None  # validation accuracy after the whole budget (None: not trained to it)
     seconds_to_85: float | None  # training seconds to TARGET accuracy (None: never)
     train_seconds: float  # training only, evaluations excluded
     first_step_extra_seconds: float  # first step minus a median step (compilation, warm-up)
     curve: list[tuple[float, float]]  # (training seconds, validation accuracy)
     trainable_params: int
     jobs: int = 1
+    steps: int = 0  # optimizer steps trained (a two-jobs row: its sharing_steps)
 
 
 def _callback(validation, tokenizer, every: int, target: float):
@@ -151,8 +152,14 @@ def build_job(spec: RowSpec, settings: dict):
         gradient_accumulation_steps=spec.grad_accumulation,
         gradient_checkpointing=spec.grad_checkpointing,
         torch_compile=spec.compile,
+        max_steps=capped_steps(spec, settings) or -1,
     )
     return job
+
+
+def capped_steps(spec: RowSpec, settings: dict) -> int:
+    """Steps a row trains when it measures throughput only (the two-jobs rows); 0: the budget."""
+    return settings.get("sharing_steps", 0) if spec.jobs > 1 else 0
 
 
 def run_row(spec: RowSpec, settings: dict, peak: dict | None) -> RowResult:
@@ -170,23 +177,28 @@ def run_row(spec: RowSpec, settings: dict, peak: dict | None) -> RowResult:
     measured = fine_tune(prep, collator=collator, callbacks=(measure,))
     seconds = measured["train_seconds"] - measure.eval_seconds
     tokens_per_second = collator.real / seconds
+    samples = len(prep.data.train) * job.epochs
+    capped = capped_steps(spec, settings)
+    if capped:
+        samples = min(samples, len(measure.steps) * settings["batch_size"])
     dtype = "bf16" if job.device_choice.bf16 else "fp32"
     flops = settings["flops_per_token"][job.strategy.name] * tokens_per_second
     return RowResult(
         name=spec.name,
         what=spec.what,
-        samples_per_second=round(len(prep.data.train) * job.epochs / seconds, 1),
+        samples_per_second=round(samples / seconds, 1),
         tokens_per_second=round(tokens_per_second, 1),
         padding_fraction=round(1 - collator.real / max(1, collator.total), 4),
         mfu=round(flops / (peak[dtype] * 1e9), 4) if peak else None,
         peak_memory_mb=measured["peak_memory_mb"],
-        accuracy=round(evaluate(prep)["accuracy"], 4),
-        seconds_to_85=measure.to_target(),
+        accuracy=None if capped else round(evaluate(prep)["accuracy"], 4),
+        seconds_to_85=None if capped else measure.to_target(),
         train_seconds=round(seconds, 1),
         first_step_extra_seconds=round(measure.first_step_extra(), 2),
-        curve=measure.curve,
+        curve=[] if capped else measure.curve,
         trainable_params=measured["trainable_params"],
         jobs=spec.jobs,
+        steps=len(measure.steps),
     )
 
 
