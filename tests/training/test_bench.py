@@ -126,6 +126,15 @@ def test_two_jobs_slowdown_is_against_the_same_recipe_alone():
     assert summary(rows, 0.85)["two_jobs_slowdown"] == {"two-jobs-stock": 12.5, "two-jobs": 2.08}
 
 
+def test_two_jobs_slowdown_compares_the_same_first_steps():
+    """Like for like: the first steps of the bf16 row (the same batches) against the shared
+    ones, not the whole budget's samples/s (whose batches differ)."""
+    rows = [{**_row("bf16", 10.0, sps=100.0), "first_steps_seconds": 4.0},
+            {**_row("two-jobs-stock", None, jobs=2, sps=8.0), "first_steps_seconds": 30.0},
+            {**_row("two-jobs", None, jobs=2, sps=48.0), "first_steps_seconds": 5.0}]  # fmt: skip
+    assert summary(rows, 0.85)["two_jobs_slowdown"] == {"two-jobs-stock": 7.5, "two-jobs": 1.25}
+
+
 def test_two_copies_merge_to_their_mean_and_the_later_arrival():
     a = {**_row("two-jobs", 30.0, sps=40.0), "tokens_per_second": 1.0, "train_seconds": 10.0,
          "peak_memory_mb": 500.0, "mfu": 0.1}  # fmt: skip
@@ -133,6 +142,8 @@ def test_two_copies_merge_to_their_mean_and_the_later_arrival():
     merged = _mean([a, b], wall=55.0)
     assert merged["samples_per_second"] == 50.0 and merged["mfu"] == 0.2
     assert merged["seconds_to_85"] == 40.0 and merged["wall_seconds"] == 55.0
+    timed = _mean([{**a, "first_steps_seconds": 2.0}, {**b, "first_steps_seconds": 4.0}], 1.0)
+    assert timed["first_steps_seconds"] == 3.0
     assert _mean([a, {**b, "seconds_to_85": None}], 1.0)["seconds_to_85"] is None
 
 
@@ -168,10 +179,13 @@ def test_a_two_jobs_row_trains_its_sharing_steps_only(tiny_bert, tmp_path):
     """A throughput row: the first `sharing_steps` steps of the budget, no accuracy claimed."""
     spec = RowSpec("two-jobs", "2 at once", jobs=2)
     row = run_row(spec, _settings(tiny_bert, tmp_path, sharing_steps=2), PEAK)
-    assert row.steps == 2
+    assert row.steps == 2 and row.first_steps_seconds > 0
     assert row.accuracy is None and row.curve == [] and row.seconds_to_85 is None
     whole = run_row(spec, _settings(tiny_bert, tmp_path / "b", sharing_steps=0), PEAK)
     assert whole.steps == 4  # 64 sentences in steps of 16
+    alone = run_row(RowSpec("bf16", "one"), _settings(tiny_bert, tmp_path / "c", sharing_steps=3),
+                    PEAK)  # fmt: skip
+    assert alone.steps == 4 and 0 < alone.first_steps_seconds < alone.train_seconds + 0.1
     assert len(whole.curve) == 2 and whole.accuracy is not None  # 4 steps, evaluated every 2
 
 

@@ -172,6 +172,9 @@ def _mean(results: list[dict], wall: float) -> dict:
     merged = dict(results[0])
     for key in ("samples_per_second", "tokens_per_second", "train_seconds", "peak_memory_mb"):
         merged[key] = round(sum(r[key] for r in results) / len(results), 1)
+    if all(r.get("first_steps_seconds") for r in results):
+        first = sum(r["first_steps_seconds"] for r in results) / len(results)
+        merged["first_steps_seconds"] = round(first, 3)
     if merged["mfu"] is not None:
         merged["mfu"] = round(sum(r["mfu"] for r in results) / len(results), 4)
     times = [r["seconds_to_85"] for r in results]

@@ -49,11 +49,20 @@ def summary(rows: list[dict], target: float) -> dict:
             out[f"speedup_to_{race}"] = round(base[key] / best[key], 2)
         break
     if "two-jobs" in by and "two-jobs-stock" in by and "bf16" in by:
-        alone = by["bf16"]["samples_per_second"]
         out["two_jobs_slowdown"] = {
-            k: round(alone / by[k]["samples_per_second"], 2) for k in ("two-jobs-stock", "two-jobs")
+            k: slowdown(by[k], by["bf16"]) for k in ("two-jobs-stock", "two-jobs")
         }
     return out
+
+
+def slowdown(shared: dict, alone: dict) -> float:
+    """How many times longer a job takes while another runs: its first steps against the
+    same steps of the same recipe alone (the same batches); samples/s where a row has no
+    such timing (an older report)."""
+    first, base = shared.get("first_steps_seconds"), alone.get("first_steps_seconds")
+    if first and base:
+        return round(first / base, 2)
+    return round(alone["samples_per_second"] / shared["samples_per_second"], 2)
 
 
 def cell(key: str, value) -> str:

@@ -57,6 +57,9 @@ class RowResult:
     trainable_params: int
     jobs: int = 1
     steps: int = 0  # optimizer steps trained (a two-jobs row: its sharing_steps)
+    # Seconds of the first `sharing_steps` steps (None: fewer steps): the same batches in every
+    # row, so a two-jobs row's slowdown is read against the bf16 row like for like.
+    first_steps_seconds: float | None = None
 
 
 def _callback(validation, tokenizer, every: int, target: float):
@@ -199,7 +202,12 @@ def run_row(spec: RowSpec, settings: dict, peak: dict | None) -> RowResult:
         trainable_params=measured["trainable_params"],
         jobs=spec.jobs,
         steps=len(measure.steps),
+        first_steps_seconds=_first(measure.steps, settings.get("sharing_steps", 0)),
     )
+
+
+def _first(steps: list[float], n: int) -> float | None:
+    return round(sum(steps[:n]), 3) if n and len(steps) >= n else None
 
 
 def main() -> None:
