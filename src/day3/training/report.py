@@ -100,7 +100,7 @@ def markdown(report: dict) -> str:
             f"accuracy less 1 point it is {summ['speedup_to_baseline']}x sooner than baseline"
         )
     for k, v in summ.get("two_jobs_slowdown", {}).items():
-        lines.append(f"- {k}: each job takes {v}x the time of one alone (its first steps)")
+        lines.append(f"- {k}: each job takes {v}x the time of one alone")
     lines.append(
         "- MFU = the FLOPs a step needs for its real tokens (6N full, 4N LoRA, 2N frozen; N = "
         "weights without embeddings) / seconds / the measured peak of its dtype. Padding "
