@@ -223,5 +223,5 @@ def test_every_verb_prints_its_help(capsys):
         assert code == 0 and out.startswith("usage: day3 " + " ".join(verb)), verb
         assert "%%" not in out, verb
     out = " ".join(run(capsys, "bench-training", "--help")[1].split())
-    assert "(for the time to 85%) (default: 25)" in out
+    assert "(for the time to 85%) (default: 20)" in out
     assert "default: 10% of --data held out" in out
