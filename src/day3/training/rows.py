@@ -63,7 +63,7 @@ class RowResult:
 
 
 def _callback(validation, tokenizer, every: int, target: float):
-    """A TrainerCallback that times the steps and evaluates every `every` steps."""
+    """A TrainerCallback that times the steps and evaluates every `every` steps (0: never)."""
     from transformers import TrainerCallback
 
     from day3.classifier.predict import predict_logits
@@ -82,7 +82,7 @@ def _callback(validation, tokenizer, every: int, target: float):
 
         def on_step_end(self, args, state, control, **kwargs):
             self.steps.append(time.perf_counter() - self.step_start)
-            if state.global_step % every == 0 or state.global_step == state.max_steps:
+            if every and (state.global_step % every == 0 or state.global_step == state.max_steps):
                 self.evaluate()
 
         def evaluate(self) -> None:
@@ -176,12 +176,13 @@ def run_row(spec: RowSpec, settings: dict, peak: dict | None) -> RowResult:
     job = build_job(spec, settings)
     prep = prepare(job)
     collator = CountingCollator(prep.tokenizer, spec.pad_to_max, settings["max_length"])
-    measure = _callback(prep.data.validation, prep.tokenizer, settings["eval_every"], TARGET)
+    capped = capped_steps(spec, settings)  # a throughput row: its accuracy is not evaluated
+    every = 0 if capped else settings["eval_every"]
+    measure = _callback(prep.data.validation, prep.tokenizer, every, TARGET)
     measured = fine_tune(prep, collator=collator, callbacks=(measure,))
     seconds = measured["train_seconds"] - measure.eval_seconds
     tokens_per_second = collator.real / seconds
     samples = len(prep.data.train) * job.epochs
-    capped = capped_steps(spec, settings)
     if capped:
         samples = min(samples, len(measure.steps) * settings["batch_size"])
     dtype = "bf16" if job.device_choice.bf16 else "fp32"
@@ -195,10 +196,10 @@ def run_row(spec: RowSpec, settings: dict, peak: dict | None) -> RowResult:
         mfu=round(flops / (peak[dtype] * 1e9), 4) if peak else None,
         peak_memory_mb=measured["peak_memory_mb"],
         accuracy=None if capped else round(evaluate(prep)["accuracy"], 4),
-        seconds_to_85=None if capped else measure.to_target(),
+        seconds_to_85=measure.to_target(),
         train_seconds=round(seconds, 1),
         first_step_extra_seconds=round(measure.first_step_extra(), 2),
-        curve=[] if capped else measure.curve,
+        curve=measure.curve,
         trainable_params=measured["trainable_params"],
         jobs=spec.jobs,
         steps=len(measure.steps),
