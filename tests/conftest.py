@@ -61,6 +61,27 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     return path
 
 
+def at_once(fn, n: int, timeout: float | None = None) -> list:
+    """`fn(i)` for i in range(n), each in its own thread, released together (a barrier): the
+    overlap a race or a burst needs. Their results, in order (None for one still running
+    after `timeout` seconds)."""
+    import threading
+
+    results: list = [None] * n
+    start = threading.Barrier(n)
+
+    def run(i: int) -> None:
+        start.wait()
+        results[i] = fn(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return results
+
+
 def sentiment_rows() -> list[dict]:
     """Twelve short, balanced reviews in the user-file format (sentence, label)."""
     pos = [

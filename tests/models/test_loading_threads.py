@@ -15,6 +15,7 @@ from transformers import (
 
 from day3.models.catalogue import resolve_model
 from day3.models.loading import load_classifier, load_seq2seq
+from tests.conftest import at_once
 
 LOADERS = {
     "seq2seq": (AutoModelForSeq2SeqLM, lambda: load_seq2seq(resolve_model("tiny-t5").path)),
@@ -23,22 +24,6 @@ LOADERS = {
         lambda: load_classifier(resolve_model("tiny-bert").path, {0: "neg", 1: "pos"}),
     ),
 }
-
-
-def _in_threads(fn, n: int) -> list:
-    results: list = [None] * n
-    start = threading.Barrier(n)
-
-    def run(i: int) -> None:
-        start.wait()  # all at once: the overlap the race needs
-        results[i] = fn()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 @pytest.mark.parametrize("kind", LOADERS)
@@ -61,7 +46,7 @@ def test_loads_from_many_threads_take_turns(kind, monkeypatch):
                 inside[0] -= 1
 
     monkeypatch.setattr(auto, "from_pretrained", counting)
-    _in_threads(load, 6)
+    at_once(lambda i: load(), 6)
     assert most[0] == 1
 
 
@@ -70,7 +55,7 @@ def test_concurrent_t5_loads_leave_weight_tying_on():
     load = LOADERS["seq2seq"][1]
     load()
     for _ in range(3):  # unguarded, one round of 8 breaks tying about 2 times in 3
-        models = _in_threads(load, 8)
+        models = at_once(lambda i: load(), 8)
         assert PreTrainedModel.tie_weights is original
     model = models[0][0]
     assert model.lm_head.weight.data_ptr() == model.shared.weight.data_ptr()  # tied, with data
@@ -78,6 +63,7 @@ def test_concurrent_t5_loads_leave_weight_tying_on():
 
 
 def test_a_model_loaded_with_empty_weights_is_refused(monkeypatch):
+    LOADERS["seq2seq"][1]()  # built and cached first: a build with tying off saves every weight
     monkeypatch.setattr(PreTrainedModel, "tie_weights", lambda self, *a, **k: None)
     with pytest.raises(RuntimeError, match="weight tying was switched off"):
         LOADERS["seq2seq"][1]()

@@ -6,7 +6,6 @@ their temp folder and size-limited; a full queue answered "busy" at once; safe l
 from __future__ import annotations
 
 import os
-import threading
 import time
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from day3.core.errors import UserError
 from day3.serve.app import build_app, launch, launch_options
 from day3.serve.config import ServeConfig
 from day3.serve.predictor import Predictor
+from tests.conftest import at_once
 from tests.serve.conftest import start_app
 
 
@@ -118,11 +118,7 @@ def test_a_burst_beyond_the_queue_is_answered_busy_at_once(tiny_run, tmp_path, m
         results.append((r.status_code, outcome, time.monotonic() - start))
 
     try:
-        threads = [threading.Thread(target=ask, args=(i,)) for i in range(12)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        at_once(ask, 12, timeout=60)
     finally:
         served.demo.close()
     busy = [r for r in results if r[0] == 503]
@@ -152,11 +148,7 @@ def test_requests_that_arrive_together_share_one_forward_pass(tiny_run, tmp_path
         answers.append(stream.text.split("event: complete\ndata: ", 1)[-1])
 
     try:
-        threads = [threading.Thread(target=ask, args=(i,)) for i in range(6)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
+        at_once(ask, 6, timeout=30)
     finally:
         served.demo.close()
     assert sum(sizes) == 6 and max(sizes) > 1, sizes  # fewer passes than requests
